@@ -1,0 +1,50 @@
+# clickstream-elt: every command a user needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
+export CLICKSTREAM_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: help setup data run airflow test lint bench constraints clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv with the pinned dependencies
+
+data: $(STAMP) ## Generate the 14-day sample data into data/raw/ (if it is empty)
+	@if [ -z "$$(ls -A $(CLICKSTREAM_DATA_DIR)/raw 2>/dev/null)" ]; then \
+		$(BIN)/clickstream generate --out $(CLICKSTREAM_DATA_DIR) --start 2025-02-23 --days 14 --events-per-day 3500 --seed 7; \
+	else echo "data: $(CLICKSTREAM_DATA_DIR)/raw already has files; leaving them"; fi
+
+run: data ## Set up, generate sample data, run the DAG through Airflow for every partition
+	$(BIN)/clickstream airflow-run
+
+airflow: data ## Start Airflow (standalone) with the web UI on http://localhost:8080
+	$(BIN)/clickstream airflow-standalone
+
+test: $(STAMP) ## Run the test suite
+	$(BIN)/pytest
+
+lint: $(STAMP) ## Lint with ruff (Airflow's AIR rules included)
+	$(BIN)/ruff check dags plugins include tests
+
+bench: $(STAMP) ## Benchmark every stage at 1M and 10M events
+	$(BIN)/clickstream bench
+
+constraints: ## Re-pin constraints.txt from a fresh resolve (needs the package index)
+	rm -rf /tmp/clickstream-pin && $(PYTHON) -m venv /tmp/clickstream-pin
+	/tmp/clickstream-pin/bin/pip install --quiet --upgrade pip
+	/tmp/clickstream-pin/bin/pip install --quiet '.[test]'
+	( head -2 constraints.txt; /tmp/clickstream-pin/bin/pip freeze --exclude-editable | grep -v '^clickstream-elt' ) > constraints.new && mv constraints.new constraints.txt
+
+clean: ## Remove generated data, the Airflow home and the venv
+	rm -rf data airflow_home $(VENV) .pytest_cache

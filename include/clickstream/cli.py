@@ -1,0 +1,176 @@
+"""``clickstream``: the pipeline from a terminal, calling the same stage functions as the DAG."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from clickstream.pipeline import STAGES, parse_partition, run_stage
+from clickstream.settings import Settings, get_settings
+
+
+def _date(text: str) -> date:
+    try:
+        return parse_partition(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _partitions(settings: Settings, args: argparse.Namespace) -> list[date]:
+    """The partitions a command works on: ``--partition``, else those in raw/ within --start/--end."""
+    from clickstream.partitions import discover
+
+    if getattr(args, "partition", None):
+        return [args.partition]
+    found = [day for day in discover(settings.raw_dir)
+             if (not getattr(args, "start", None) or day >= args.start)
+             and (not getattr(args, "end", None) or day <= args.end)]
+    if not found:
+        raise SystemExit(f"clickstream: no dated *.csv files in {settings.raw_dir}; run `clickstream generate` first")
+    return found
+
+
+def _run_id() -> str:
+    return "cli__" + datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _print(summary: Any) -> None:
+    print(json.dumps(summary, indent=2, default=str))
+
+
+def cmd_stage(args: argparse.Namespace, settings: Settings) -> int:
+    run_id = _run_id()
+    for day in _partitions(settings, args):
+        _print(run_stage(args.command, settings, day, run_id, full_refresh=getattr(args, "full_refresh", False)))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from clickstream.errors import DataError
+
+    run_id = _run_id()
+    for day in _partitions(settings, args):
+        for stage in STAGES:
+            try:
+                summary = run_stage(stage, settings, day, run_id, full_refresh=args.full_refresh)
+            except DataError as error:
+                print(f"clickstream: {stage} failed for {day}: {error}", file=sys.stderr)
+                return 1
+            print(f"{day} {stage:<9} ok  {_headline(summary)}", flush=True)
+    return 0
+
+
+def _headline(summary: dict[str, Any]) -> str:
+    keys = ("rows_read", "rows_valid", "rows_quarantined", "rows_loaded", "duplicates", "status", "report", "seconds")
+    return " ".join(f"{key}={summary[key]}" for key in keys if key in summary)
+
+
+def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    from clickstream.generate import generate
+
+    out = args.out or settings.data_dir
+    _print(generate(out, args.start, args.days, args.events_per_day, args.seed, profile=args.profile,
+                    truth=not args.no_truth))
+    return 0
+
+
+def cmd_airflow_run(args: argparse.Namespace, settings: Settings) -> int:
+    from clickstream.local_airflow import run_partitions
+
+    days = _partitions(settings, args)
+    print(f"Running DAG clickstream_elt through Airflow (airflow dags test) for {len(days)} partition(s)...")
+    outcomes = run_partitions(settings.data_dir, days, settings.data_dir / "airflow_runs")
+    failed = [(day, log) for day, ok, log in outcomes if not ok]
+    if failed:
+        day, log = failed[0]
+        print(f"clickstream: the DAG run for {day} failed; see {log}", file=sys.stderr)
+        return 1
+    latest = settings.reports_dir / "latest" / "report.html"
+    print(f"\nAll {len(outcomes)} runs succeeded.\n  Report:    {latest}\n  Warehouse: {settings.warehouse_path}")
+    return 0
+
+
+def cmd_airflow_standalone(args: argparse.Namespace, settings: Settings) -> int:
+    from clickstream.local_airflow import airflow_env, prepare
+
+    env = airflow_env(settings.data_dir)
+    prepare(env)
+    home = Path(env["AIRFLOW_HOME"])
+    print(f"Starting Airflow standalone (AIRFLOW_HOME={home}); web UI on http://localhost:8080")
+    print(f"Sign in with the user and password printed below (also in {home}/simple_auth_manager_passwords.json*).")
+    os.execvpe(str(Path(sys.executable).with_name("airflow")), ["airflow", "standalone"], env)
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from clickstream.bench import main as bench_main
+
+    return bench_main(args, settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clickstream", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, help="data folder (default: CLICKSTREAM_DATA_DIR or ./data)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write sample daily CSV files and truth.json")
+    generate.add_argument("--out", type=Path, help="output folder (default: the data dir)")
+    generate.add_argument("--start", type=_date, default=date(2025, 2, 23))
+    generate.add_argument("--days", type=int, default=14)
+    generate.add_argument("--events-per-day", type=int, default=3500)
+    generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument("--profile", choices=("clean", "default", "puffy"), default="default")
+    generate.add_argument("--no-truth", action="store_true", help="skip the reference figures (large data)")
+
+    for stage in STAGES:
+        command = commands.add_parser(stage, help=f"run the {stage} stage")
+        command.add_argument("--partition", type=_date, help="YYYY-MM-DD (default: every partition in raw/)")
+        if stage in ("load", "transform"):
+            command.add_argument("--full-refresh", action="store_true")
+
+    for name, help_text in (("run", "every stage for every partition, in date order"),
+                            ("airflow-run", "run the DAG through Airflow (dags test) for every partition")):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--partition", type=_date)
+        command.add_argument("--start", type=_date)
+        command.add_argument("--end", type=_date)
+        if name == "run":
+            command.add_argument("--full-refresh", action="store_true")
+
+    commands.add_parser("airflow-standalone", help="airflow standalone with the project's DAG and plugins")
+    bench = commands.add_parser("bench", help="benchmark every stage")
+    bench.add_argument("--events", type=int, nargs="*", help="data set sizes (default 1000000 10000000)")
+    bench.add_argument("--out", type=Path, default=Path("bench"))
+    return parser
+
+
+HANDLERS = {
+    "generate": cmd_generate,
+    "run": cmd_run,
+    "airflow-run": cmd_airflow_run,
+    "airflow-standalone": cmd_airflow_standalone,
+    "bench": cmd_bench,
+    **{stage: cmd_stage for stage in STAGES},
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings(data_dir=args.data_dir)
+    try:
+        return HANDLERS[args.command](args, settings)
+    except Exception as error:
+        from clickstream.errors import DataError
+
+        if isinstance(error, DataError):
+            print(f"clickstream: {args.command} failed: {error}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

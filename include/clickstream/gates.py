@@ -1,0 +1,164 @@
+"""Great Expectations gates: run a named suite over a pandas batch and judge it by severity.
+
+GX 1.24 counts a failed warning as a failed suite, so the gate decides from the
+severities of the failed results instead of ``success``. GX takes seconds to import:
+it is imported here, inside functions, never by a DAG file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from clickstream.errors import DataError
+
+CRITICAL, WARNING, INFO = "critical", "warning", "info"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation of a suite: a stable name, a GX expectation class and its arguments."""
+
+    name: str
+    severity: str
+    expectation: str
+    kwargs: dict[str, Any]
+    threshold: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    expectation: str
+    severity: str
+    success: bool
+    observed: str
+    threshold: str
+    description: str = ""
+
+
+@dataclass
+class GateReport:
+    suite: str
+    partition_date: date
+    run_id: str
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [result for result in self.results if not result.success]
+
+    @property
+    def critical_failures(self) -> list[CheckResult]:
+        return [result for result in self.failed if result.severity == CRITICAL]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [result for result in self.failed if result.severity != CRITICAL]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite,
+            "passed": not self.critical_failures,
+            "checks": len(self.results),
+            "critical_failures": [asdict(result) for result in self.critical_failures],
+            "warnings": [asdict(result) for result in self.warnings],
+        }
+
+
+class GateFailedError(DataError):
+    """A critical check failed: the run must stop before anything downstream is published."""
+
+    def __init__(self, report: GateReport, extra: Sequence[str] = ()) -> None:
+        self.report = report
+        lines = [f"{result.check}: observed {result.observed}, expected {result.threshold}"
+                 for result in report.critical_failures]
+        lines.extend(extra)
+        super().__init__(
+            f"{report.suite} gate failed for partition {report.partition_date} "
+            f"({len(lines)} critical): " + "; ".join(lines)
+        )
+
+
+def _observed(result: dict[str, Any]) -> str:
+    if "observed_value" in result:
+        value = result["observed_value"]
+        return f"{float(value):.6g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+    if "unexpected_count" in result:
+        return f"{result['unexpected_count']} unexpected of {result.get('element_count', '?')}"
+    return json.dumps(result, default=str)[:200]
+
+
+def run_suite(suite_name: str, checks: Sequence[Check], batch: Any, partition_date: date, run_id: str) -> GateReport:
+    """Validate a pandas DataFrame with a GX suite built from ``checks``; every result, by check."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they would flood the task logs
+    batch_definition = (
+        context.data_sources.add_pandas(f"{suite_name}_source")
+        .add_dataframe_asset(f"{suite_name}_batch")
+        .add_batch_definition_whole_dataframe("whole")
+    )
+    suite = gx.ExpectationSuite(name=suite_name)
+    by_name = {check.name: check for check in checks}
+    for check in checks:
+        expectation_class = getattr(gx.expectations, check.expectation)
+        suite.add_expectation(expectation_class(**check.kwargs, severity=check.severity, meta={"check": check.name}))
+    suite = context.suites.add(suite)
+    validation = batch_definition.get_batch(batch_parameters={"dataframe": batch}).validate(suite)
+    report = GateReport(suite_name, partition_date, run_id)
+    for item in validation.results:
+        check = by_name[item.expectation_config.meta["check"]]
+        observed = "error: " + str(item.exception_info.get("exception_message")) if _raised(item) else None
+        report.results.append(
+            CheckResult(
+                check=check.name,
+                expectation=check.expectation,
+                severity=check.severity,
+                success=bool(item.success),
+                observed=observed or _observed(item.result or {}),
+                threshold=check.threshold,
+                description=check.description,
+            )
+        )
+    return report
+
+
+def _raised(item: Any) -> bool:
+    info = item.exception_info or {}
+    return bool(info.get("raised_exception"))
+
+
+def record(report: GateReport, con: Any, out_dir: Path) -> Path:
+    """Keep a gate's results: rows in ``gate_results`` (replacing this run's) and a JSON file."""
+    checked_at = datetime.now(UTC)
+    con.execute(
+        "DELETE FROM gate_results WHERE run_id = ? AND partition_date = ? AND suite = ?",
+        [report.run_id, report.partition_date, report.suite],
+    )
+    con.executemany(
+        "INSERT INTO gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [report.run_id, report.partition_date, report.suite, r.check, r.severity, r.success, r.observed,
+             r.threshold, checked_at]
+            for r in report.results
+        ],
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    safe_run = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in report.run_id)
+    path = out_dir / f"{report.partition_date}_{report.suite}_{safe_run}.json"
+    payload = {"run_id": report.run_id, "partition_date": str(report.partition_date),
+               "checked_at": checked_at.isoformat(), **report.summary(),
+               "results": [asdict(result) for result in report.results]}
+    path.write_text(json.dumps(payload, indent=2))
+    return path

@@ -1,0 +1,161 @@
+"""The event contract as vectorised Polars expressions: one pass over a whole file.
+
+Same rules as ``clickstream.contract`` (the reference); ``tests/test_normalise.py``
+proves the two agree on every row, good and bad. event_data is JSON, which Polars
+cannot canonicalise, so it is decoded once per *distinct* value with the
+contract's own functions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from clickstream.contract import (
+    COLUMNS,
+    NULL_EVENT_DATA,
+    REASON_CODES,
+    REQUIRED_COLUMNS,
+    TIMESTAMP_PATTERN,
+    TRIM_CHARS,
+    WINDOW_DAYS,
+    canonical_json,
+    normalise_header,
+    parse_event_data,
+    parse_revenue,
+)
+from clickstream.errors import DataError
+
+LINE_COLUMN = "source_line"
+
+
+class RejectedFileError(DataError):
+    """A file that cannot be read as the contract's columns: nothing of it is loaded."""
+
+
+def read_raw(path: Path) -> tuple[pl.DataFrame, list[str]]:
+    """A file's rows as text in contract columns, with their line numbers, and its unknown extra columns.
+
+    Headers are normalised (BOM, spaces, case, camelCase), any order; a file missing a
+    required column raises ``RejectedFileError`` naming the file and the columns.
+    """
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False)
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+        raise RejectedFileError(f"{path}: not a readable CSV file: {error}") from error
+    names = [normalise_header(name) for name in frame.columns]
+    missing = [column for column in REQUIRED_COLUMNS if column not in names]
+    if missing:
+        raise RejectedFileError(f"{path}: missing required column(s) {', '.join(missing)} (header: {frame.columns})")
+    duplicated = sorted({name for name in names if names.count(name) > 1 and name in COLUMNS})
+    if duplicated:
+        raise RejectedFileError(f"{path}: column(s) {', '.join(duplicated)} appear more than once")
+    extra = [original for original, name in zip(frame.columns, names, strict=True) if name not in COLUMNS]
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    # Line 1 is the header; a quoted field spanning lines would shift later numbers.
+    frame = frame.with_row_index(LINE_COLUMN, offset=2).with_columns(pl.col(LINE_COLUMN).cast(pl.Int64))
+    optional = [pl.lit(None, dtype=pl.String).alias(column) for column in COLUMNS if column not in names]
+    return frame.with_columns(optional).select(LINE_COLUMN, *COLUMNS), extra
+
+
+def _clean(column: str) -> pl.Expr:
+    trimmed = pl.col(column).str.strip_chars(TRIM_CHARS)
+    return pl.when(trimmed.str.len_bytes() > 0).then(trimmed)
+
+
+def _utc_timestamp(text: pl.Expr) -> pl.Expr:
+    """The contract's timestamp as a UTC ``Datetime('us')``; null when it is not one."""
+    parts = text.str.extract_groups(TIMESTAMP_PATTERN)
+    year, month, day, hour, minute, second = (parts.struct.field(str(i)).cast(pl.Int32) for i in range(1, 7))
+    fraction = parts.struct.field("7").fill_null("0").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int32)
+    zone = parts.struct.field("8")
+    offset_sign = pl.when(zone.str.starts_with("-")).then(-1).otherwise(1)
+    offset_hours = zone.str.slice(1, 2).cast(pl.Int32, strict=False).fill_null(0)
+    offset_minutes = zone.str.slice(4, 2).cast(pl.Int32, strict=False).fill_null(0)
+    month_ok = month.is_between(1, 12)
+    safe_month = pl.when(month_ok).then(month).otherwise(1)
+    days_in_month = pl.date(year.clip(1, 9999), safe_month, 1).dt.month_end().dt.day().cast(pl.Int32)
+    valid = (
+        year.is_between(1, 9999)
+        & month_ok
+        & day.is_between(1, days_in_month)
+        & hour.is_between(0, 23)
+        & minute.is_between(0, 59)
+        & second.is_between(0, 59)
+        & offset_hours.is_between(0, 23)
+        & offset_minutes.is_between(0, 59)
+    )
+    local = pl.datetime(
+        pl.when(valid).then(year).otherwise(2000),
+        pl.when(valid).then(month).otherwise(1),
+        pl.when(valid).then(day).otherwise(1),
+        hour.clip(0, 23),
+        minute.clip(0, 59),
+        second.clip(0, 59),
+        fraction,
+        time_unit="us",
+    )
+    utc = local - pl.duration(minutes=offset_sign * (offset_hours * 60 + offset_minutes))
+    in_range = utc.dt.year().is_between(1, 9999)  # Python's datetime range, as the contract's reference
+    return pl.when(valid & in_range).then(utc).dt.replace_time_zone("UTC")
+
+
+def _event_data_lookup(values: pl.Series) -> pl.DataFrame:
+    """Per distinct event_data text: its canonical JSON (null when not an object) and revenue validity."""
+    distinct = values.drop_nulls().unique()
+    canonical, revenue_ok = [], []
+    for text in distinct.to_list():
+        data = parse_event_data(text)
+        canonical.append(None if data is None else canonical_json(data))
+        revenue_ok.append(data is not None and parse_revenue(data.get("revenue")) is not None)
+    return pl.DataFrame(
+        {"event_data": distinct, "_canonical": canonical, "_revenue_ok": revenue_ok},
+        schema={"event_data": pl.String, "_canonical": pl.String, "_revenue_ok": pl.Boolean},
+    )
+
+
+def apply_contract(
+    raw: pl.DataFrame,
+    partition_date: date,
+    event_names: tuple[str, ...],
+    conversion_events: tuple[str, ...],
+) -> pl.DataFrame:
+    """Normalise every row and attach ``reasons`` (list, contract order) and ``reason`` (first, or null).
+
+    Columns out: the line, the seven fields normalised (``event_at`` as UTC, event_data
+    canonical with ``{}`` for empty), ``reasons``, ``reason``, and ``raw_*`` originals.
+    """
+    originals = [pl.col(column).alias(f"raw_{column}") for column in COLUMNS]
+    frame = raw.with_columns(originals).with_columns(_clean(column) for column in COLUMNS)
+    lookup = _event_data_lookup(frame["event_data"])
+    frame = frame.join(lookup, on="event_data", how="left", nulls_equal=False)
+    empty_data = pl.col("event_data").is_null() | pl.col("event_data").is_in(list(NULL_EVENT_DATA))
+    event_name = pl.col("event_name").str.to_lowercase()
+    known_name = event_name.is_in(list(event_names))
+    frame = frame.with_columns(
+        event_at=_utc_timestamp(pl.col("timestamp")),
+        event_name=event_name,
+        event_data=pl.when(empty_data).then(pl.lit("{}")).otherwise(pl.col("_canonical")),
+        _revenue_ok=pl.when(empty_data).then(False).otherwise(pl.col("_revenue_ok")),
+        _known_name=known_name.fill_null(False),
+    )
+    is_object = pl.col("event_data").is_not_null()
+    is_conversion = pl.col("_known_name") & pl.col("event_name").is_in(list(conversion_events))
+    day_gap = (pl.col("event_at").dt.date() - pl.lit(partition_date)).dt.total_days().abs()
+    checks = {
+        "missing_client_id": pl.col("client_id").is_null(),
+        "bad_timestamp": pl.col("event_at").is_null(),
+        "unknown_event_name": ~pl.col("_known_name"),
+        "bad_event_data": ~is_object,
+        "missing_page_url": pl.col("page_url").is_null(),
+        "bad_revenue": is_conversion & is_object & ~pl.col("_revenue_ok"),
+        "timestamp_out_of_window": (day_gap > WINDOW_DAYS).fill_null(False),
+    }
+    assert tuple(checks) == REASON_CODES, "checks must follow the contract's reason order"
+    reasons = pl.concat_list([pl.when(check).then(pl.lit(code)) for code, check in checks.items()]).list.drop_nulls()
+    return (
+        frame.with_columns(reasons=reasons)
+        .with_columns(reason=pl.col("reasons").list.first())
+        .drop("_canonical", "_revenue_ok", "_known_name", "timestamp")
+    )

@@ -1,0 +1,104 @@
+"""One settings object for the whole pipeline, read from ``CLICKSTREAM_*`` env vars and ``.env``.
+
+Every tunable of the pipeline lives here so that the DAG, the CLI and the tests agree;
+``.env.example`` documents each field.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EVENT_NAMES = (
+    "page_viewed",
+    "email_filled_on_popup",
+    "product_added_to_cart",
+    "checkout_started",
+    "checkout_completed",
+    "purchase",
+)
+DEFAULT_CONVERSION_EVENTS = ("checkout_completed", "purchase")
+
+
+class Settings(BaseSettings):
+    """Pipeline configuration; field ``x`` is set by env var ``CLICKSTREAM_X``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLICKSTREAM_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(Path("data"), description="Holds raw/, quarantine/, warehouse.duckdb, reports/.")
+    schedule: str = Field("30 2 * * *", description="Cron schedule of the DAG, in UTC.")
+
+    # validate
+    max_quarantine_rate: float = Field(0.05, ge=0, le=1, description="Critical: quarantined share of a day.")
+    event_names: tuple[str, ...] = Field(DEFAULT_EVENT_NAMES, description="Accepted event names.")
+    conversion_events: tuple[str, ...] = Field(DEFAULT_CONVERSION_EVENTS, description="Events that are orders.")
+    max_null_referrer_rate: float = Field(0.85, ge=0, le=1, description="Warning: share of null referrers.")
+    max_bot_rate: float = Field(0.10, ge=0, le=1, description="Warning: share of bot events.")
+    max_unparsed_user_agent_rate: float = Field(0.05, ge=0, le=1, description="Warning: share of unknown agents.")
+
+    # transform
+    session_timeout_s: int = Field(1800, gt=0, description="Inactivity that starts a new session, seconds.")
+    attribution_lookback_days: int = Field(7, gt=0, description="Sessions this many days before an order get credit.")
+    time_decay_half_life_days: float = Field(7.0, gt=0, description="Half-life of the time-decay model.")
+
+    # analyze
+    report_window_days: int = Field(14, gt=0, description="Trailing days shown in the report.")
+
+    # monitor
+    anomaly_z_threshold: float = Field(3.0, gt=0, description="Warning: robust z-score of a daily figure.")
+    anomaly_history_days: int = Field(28, gt=0, description="Partitions the anomaly z-scores compare against.")
+    anomaly_min_history_days: int = Field(7, gt=0, description="Fewer partitions of history skip the anomaly checks.")
+    outlier_order_quantile: float = Field(0.999, gt=0, lt=1, description="Warning: orders above this quantile.")
+
+    # alerts
+    alert_emails: str = Field("", description="Comma-separated recipients of failure emails; empty sends none.")
+    notify_warnings: bool = Field(False, description="Also email a summary when a gate passes with warnings.")
+    airflow_base_url: str = Field("http://localhost:8080", description="Base URL of the Airflow UI, for log links.")
+
+    @field_validator("event_names", "conversion_events", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
+    @cached_property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @cached_property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @cached_property
+    def staging_dir(self) -> Path:
+        return self.data_dir / "staging"
+
+    @cached_property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @cached_property
+    def monitoring_dir(self) -> Path:
+        return self.data_dir / "monitoring"
+
+    @cached_property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def alert_recipients(self) -> list[str]:
+        return [address.strip() for address in self.alert_emails.split(",") if address.strip()]
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (e.g. ``data_dir`` from a CLI flag)."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})

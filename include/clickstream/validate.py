@@ -1,0 +1,169 @@
+"""Stage 1, validate: read a partition's files, apply the contract, set bad rows aside, run the quarantine gate.
+
+Writes, per partition, the valid rows (``staging/D/valid.parquet``), the rejected rows
+(``staging/D/quarantine.parquet`` and ``quarantine/D.csv`` for people), and a manifest
+the load stage reads. Nothing reaches the warehouse's event tables here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from clickstream import gates, partitions
+from clickstream.contract import COLUMNS
+from clickstream.errors import DataError
+from clickstream.normalise import LINE_COLUMN, RejectedFileError, apply_contract, read_raw
+from clickstream.settings import Settings
+from clickstream.suites import QUARANTINE, quarantine_suite
+from clickstream.warehouse import connect
+
+NORMALISED_COLUMNS = ("source_file", LINE_COLUMN, "client_id", "page_url", "referrer", "event_at", "event_name",
+                      "event_data", "user_agent")
+
+
+class NoInputError(DataError):
+    """No raw file arrived for the partition."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def staging_dir(settings: Settings, day: date) -> Path:
+    return settings.staging_dir / day.isoformat()
+
+
+def _read_partition(paths: list[Path]) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """All rows of a partition's files as text, tagged with their file, and what was learnt of each file."""
+    frames, files = [], []
+    for path in paths:
+        info: dict[str, Any] = {"file": path.name, "sha256": sha256_of(path), "rejected": None, "extra_columns": []}
+        try:
+            frame, info["extra_columns"] = read_raw(path)
+            required_ok = True
+        except RejectedFileError as error:
+            info["rejected"] = str(error)
+            frame, required_ok = _rows_of_rejected(path), False
+        info["rows"] = frame.height
+        frames.append(frame.with_columns(
+            source_file=pl.lit(path.name),
+            file_has_required_columns=pl.lit(required_ok),
+            file_has_unknown_columns=pl.lit(bool(info["extra_columns"])),
+        ))
+        files.append(info)
+    return pl.concat(frames, how="vertical") if frames else pl.DataFrame(), files
+
+
+def _rows_of_rejected(path: Path) -> pl.DataFrame:
+    """A rejected file's rows (all text, no contract columns), so the gate can count them."""
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
+        frame = pl.DataFrame()
+    rows = frame.height
+    return pl.DataFrame(
+        {LINE_COLUMN: pl.int_range(2, rows + 2, eager=True, dtype=pl.Int64),
+         **{column: pl.Series(column, [None] * rows, dtype=pl.String) for column in COLUMNS}}
+    )
+
+
+def _agent_flags(agents: pl.Series) -> pl.DataFrame:
+    """Bot and unparsed flags per distinct user agent (ua-parser is too slow to run per row)."""
+    from clickstream.useragents import classify
+
+    distinct = agents.drop_nulls().unique().to_list()
+    verdicts = [classify(agent) for agent in distinct]
+    return pl.DataFrame(
+        {
+            "user_agent": distinct,
+            "_is_bot": [verdict[3] for verdict in verdicts],
+            "_unparsed": [verdict[1] == "Other" and verdict[2] == "Other" for verdict in verdicts],
+        },
+        schema={"user_agent": pl.String, "_is_bot": pl.Boolean, "_unparsed": pl.Boolean},
+    )
+
+
+def _gate_batch(checked: pl.DataFrame) -> Any:
+    """The per-row flags the quarantine suite looks at, as the pandas frame GX needs."""
+    flags = checked.select("user_agent").join(_agent_flags(checked["user_agent"]), on="user_agent", how="left",
+                                              maintain_order="left")
+    return checked.select(
+        pl.col("file_has_required_columns"),
+        pl.col("file_has_unknown_columns"),
+        quarantined=pl.col("reason").is_not_null().cast(pl.Int8),
+        referrer_missing=pl.col("referrer").is_null().cast(pl.Int8),
+        user_agent_unparsed=flags["_unparsed"].fill_null(True).cast(pl.Int8),
+        is_bot=flags["_is_bot"].fill_null(False).cast(pl.Int8),
+    ).to_pandas()
+
+
+def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
+    """Validate one partition; raise ``GateFailedError`` when a critical quarantine check fails."""
+    started = time.perf_counter()
+    paths = partitions.files_for(settings.raw_dir, day)
+    if not paths:
+        raise NoInputError(f"no raw file for partition {day} in {settings.raw_dir} (expected e.g. events_{day}.csv)")
+    raw, files = _read_partition(paths)
+    accepted = raw.filter(pl.col("file_has_required_columns"))
+    checked = apply_contract(raw, day, settings.event_names, settings.conversion_events)
+    checked = checked.with_columns(
+        reason=pl.when(pl.col("file_has_required_columns")).then(pl.col("reason")).otherwise(pl.lit("rejected_file")),
+    )
+    valid = checked.filter(pl.col("reason").is_null()).select(NORMALISED_COLUMNS)
+    bad = checked.filter(pl.col("reason").is_not_null() & pl.col("file_has_required_columns"))
+
+    out = staging_dir(settings, day)
+    out.mkdir(parents=True, exist_ok=True)
+    valid.write_parquet(out / "valid.parquet")
+    quarantined = bad.select(
+        "source_file",
+        pl.col(LINE_COLUMN).alias("line_number"),
+        "reason",
+        "reasons",
+        *(pl.col(f"raw_{column}").alias(column) for column in COLUMNS),
+    )
+    quarantined.write_parquet(out / "quarantine.parquet")
+    settings.quarantine_dir.mkdir(parents=True, exist_ok=True)
+    quarantine_csv = settings.quarantine_dir / f"{day}.csv"
+    quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv(quarantine_csv)
+
+    report = gates.run_suite(QUARANTINE, quarantine_suite(settings), _gate_batch(checked), day, run_id)
+    with connect(settings.warehouse_path) as con:
+        gate_file = gates.record(report, con, settings.data_dir / "gates")
+
+    by_reason = quarantined.group_by("reason").len().sort("reason")
+    by_file = dict(quarantined.group_by("source_file").len().iter_rows())
+    for info in files:
+        info["quarantined"] = by_file.get(info["file"], 0)
+    summary = {
+        "partition_date": day.isoformat(),
+        "run_id": run_id,
+        "files": files,
+        "rows_read": raw.height,
+        "rows_valid": valid.height,
+        "rows_quarantined": quarantined.height,
+        "quarantined_by_reason": dict(by_reason.iter_rows()),
+        "duplicates_in_partition": valid.height - valid.select(pl.exclude("source_file", LINE_COLUMN)).n_unique()
+        if valid.height else 0,
+        "rows_in_rejected_files": raw.height - accepted.height,
+        "quarantine_csv": str(quarantine_csv),
+        "gate": report.summary(),
+        "gate_file": str(gate_file),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    rejected = [info["rejected"] for info in files if info["rejected"]]
+    summary["passed"] = not report.critical_failures and not rejected
+    (out / "manifest.json").write_text(json.dumps(summary, indent=2))
+    if not summary["passed"]:
+        raise gates.GateFailedError(report, extra=rejected)
+    return summary

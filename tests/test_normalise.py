@@ -1,0 +1,70 @@
+"""The vectorised contract (Polars) agrees with the Pydantic reference on every row, good and bad."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clickstream.contract import COLUMNS, canonical_json, judge
+from clickstream.normalise import apply_contract
+from clickstream.settings import DEFAULT_CONVERSION_EVENTS, DEFAULT_EVENT_NAMES
+
+DAY = date(2025, 2, 23)
+blank = st.sampled_from(["", " ", "\t", None])
+text = st.text(max_size=12)
+
+
+def _timestamps() -> st.SearchStrategy[str]:
+    digits = st.integers
+    # Boundary values of every component, so that an off-by-one in either implementation shows.
+    stamp = st.builds(
+        lambda y, mo, d, sep, h, mi, s, frac, zone: f"{y:04d}-{mo:02d}-{d:02d}{sep}{h:02d}:{mi:02d}:{s:02d}{frac}{zone}",
+        st.sampled_from([0, 1, 2024, 2025, 9999]), st.sampled_from([0, 1, 2, 12, 13]),
+        st.sampled_from([0, 1, 22, 23, 24, 28, 29, 30, 31, 32]), st.sampled_from(["T", " ", "t"]),
+        st.sampled_from([0, 23, 24]), st.sampled_from([0, 59, 60]), st.sampled_from([0, 59, 60]),
+        st.sampled_from(["", ".1", ".123", ".1234567", "."]),
+        st.sampled_from(["", "Z", "+01:00", "-05:30", "+23:59", "+24:00", "-00:60", "z"]),
+    )
+    near = st.builds(lambda d, h: f"2025-02-{d:02d}T{h:02d}:00:00.000Z", digits(19, 27), digits(0, 23))
+    return st.one_of(near, stamp, text, blank)
+
+
+def _event_data() -> st.SearchStrategy[str | None]:
+    revenue = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10, 10**20), text,
+                        st.sampled_from(['"12.50"', '"-1"', "null", "true", '"1e3"', '" 7 "']))
+    objects = st.builds(lambda r: '{"transaction_id": "t", "revenue": %s}' % (r if isinstance(r, str) else r),
+                        revenue)
+    return st.one_of(blank, st.sampled_from(["null", "{}", "[]", '{"a": 1', '"x"', "{ }", '{"b":1,"a":2}']),
+                     objects, text)
+
+
+rows = st.fixed_dictionaries({
+    "client_id": st.one_of(blank, st.just("c1"), text),
+    "page_url": st.one_of(blank, st.just("https://puffy.com/"), text),
+    "referrer": st.one_of(blank, text),
+    "timestamp": _timestamps(),
+    "event_name": st.one_of(st.sampled_from([*DEFAULT_EVENT_NAMES, "PURCHASE", " Page_Viewed ", "click"]), blank,
+                            text),
+    "event_data": _event_data(),
+    "user_agent": st.one_of(blank, text),
+})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(rows, min_size=1, max_size=25))
+def test_vectorised_contract_agrees_with_the_pydantic_model(batch):
+    frame = pl.DataFrame(batch, schema={column: pl.String for column in COLUMNS}).with_row_index("source_line")
+    checked = apply_contract(frame, DAY, DEFAULT_EVENT_NAMES, DEFAULT_CONVERSION_EVENTS)
+    for raw, fast in zip(batch, checked.iter_rows(named=True), strict=True):
+        verdict = judge(raw, DAY)
+        assert tuple(fast["reasons"]) == verdict.reasons, raw
+        if verdict.event is not None:
+            event = verdict.event
+            assert fast["event_at"] == event.timestamp
+            assert fast["event_name"] == event.event_name
+            assert fast["event_data"] == canonical_json(event.event_data)
+            assert (fast["client_id"], fast["page_url"], fast["referrer"], fast["user_agent"]) == (
+                event.client_id, event.page_url, event.referrer, event.user_agent)

@@ -1,0 +1,113 @@
+"""Stage validate: files in, valid rows staged, bad rows quarantined with reasons, the quarantine gate judged."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+import pytest
+from factories import HEADER, row, write_csv
+
+from clickstream.gates import GateFailedError
+from clickstream.validate import NoInputError, staging_dir, validate_partition
+
+DAY = date(2025, 2, 23)
+GOOD = [row(client_id=f"c{i}", timestamp=f"2025-02-23T10:{i:02d}:00.000Z") for i in range(40)]
+
+
+def test_valid_rows_are_staged_with_normalised_values(settings):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [row(event_name=" Page_Viewed ", event_data="null", referrer=" ")])
+    summary = validate_partition(settings, DAY, "r1")
+    staged = pl.read_parquet(staging_dir(settings, DAY) / "valid.parquet")
+    assert summary["rows_valid"] == 1
+    assert staged.row(0, named=True)["event_name"] == "page_viewed"
+    assert staged.row(0, named=True)["event_data"] == "{}"
+    assert staged.row(0, named=True)["referrer"] is None
+
+
+def test_bad_rows_go_to_the_quarantine_csv_with_line_and_reasons(settings):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [*GOOD, row(client_id="", page_url="")])
+    summary = validate_partition(settings, DAY, "r1")
+    quarantined = pl.read_csv(settings.quarantine_dir / "2025-02-23.csv", infer_schema=False)
+    assert summary["rows_quarantined"] == 1
+    assert quarantined.select("source_file", "line_number", "reason", "reasons").row(0) == (
+        "events_2025-02-23.csv", "42", "missing_client_id", "missing_client_id|missing_page_url")
+
+
+def test_quarantine_keeps_the_original_text(settings):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [*GOOD, row(event_name=" Nope ", client_id=" x ")])
+    validate_partition(settings, DAY, "r1")
+    quarantined = pl.read_csv(settings.quarantine_dir / "2025-02-23.csv", infer_schema=False)
+    assert quarantined.select("client_id", "event_name").row(0) == (" x ", " Nope ")
+
+
+def test_camel_case_header_bom_and_column_order_are_accepted(settings):
+    header = ("eventName", "userAgent", "timestamp", "clientId", "pageUrl", "eventData", "referrer")
+    order = [HEADER.index(name) for name in ("event_name", "user_agent", "timestamp", "client_id", "page_url",
+                                              "event_data", "referrer")]
+    rows = [tuple(r[i] for i in order) for r in GOOD]
+    write_csv(settings.raw_dir / "events_20250223.csv", rows, header=header, bom=True)
+    summary = validate_partition(settings, DAY, "r1")
+    assert (summary["rows_valid"], summary["rows_quarantined"]) == (40, 0)
+
+
+def test_a_file_missing_a_required_column_is_rejected_whole_and_named(settings):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
+    write_csv(settings.raw_dir / "late_2025-02-23.csv", [r[1:] for r in GOOD], header=HEADER[1:])
+    with pytest.raises(GateFailedError, match=r"late_2025-02-23\.csv: missing required column\(s\) client_id"):
+        validate_partition(settings, DAY, "r1")
+    manifest = json.loads((staging_dir(settings, DAY) / "manifest.json").read_text())
+    assert manifest["passed"] is False
+
+
+def test_unknown_extra_columns_are_ignored_and_reported(settings):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [(*r, "x") for r in GOOD], header=(*HEADER, "session"))
+    summary = validate_partition(settings, DAY, "r1")
+    assert summary["files"][0]["extra_columns"] == ["session"]
+    assert [w["check"] for w in summary["gate"]["warnings"]] == ["no_unknown_columns"]
+
+
+def test_too_many_bad_rows_fail_the_gate_naming_the_rate(settings):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [*GOOD[:18], *[row(client_id="")] * 2])
+    with pytest.raises(GateFailedError, match=r"quarantine_rate: observed 0\.1, expected <= 0\.05"):
+        validate_partition(settings, DAY, "r1")
+
+
+def test_a_rate_at_the_threshold_passes(settings):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [*GOOD[:38], *[row(client_id="")] * 2])
+    assert validate_partition(settings, DAY, "r1")["gate"]["passed"] is True
+
+
+def test_a_day_without_valid_rows_fails(settings):
+    settings.max_quarantine_rate = 1.0
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [row(client_id="")])
+    with pytest.raises(GateFailedError, match="valid_rows_present"):
+        validate_partition(settings, DAY, "r1")
+
+
+def test_warnings_are_recorded_but_do_not_fail(settings):
+    settings.max_bot_rate = 0.01
+    bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [*GOOD, row(user_agent=bot)])
+    summary = validate_partition(settings, DAY, "r1")
+    assert summary["gate"]["passed"] is True
+    assert [(w["check"], w["observed"]) for w in summary["gate"]["warnings"]] == [("bot_rate", "0.0243902")]
+
+
+def test_gate_results_are_kept_in_the_warehouse_and_as_json(settings):
+    from clickstream.warehouse import connect
+
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
+    summary = validate_partition(settings, DAY, "r1")
+    with connect(settings.warehouse_path) as con:
+        rows = con.execute("SELECT expectation, severity, success FROM gate_results WHERE suite = 'quarantine' "
+                           "ORDER BY expectation").fetchall()
+    assert ("quarantine_rate", "critical", True) in rows and len(rows) == 8
+    assert json.loads(open(summary["gate_file"]).read())["suite"] == "quarantine"
+
+
+def test_a_partition_without_files_is_an_error_naming_the_folder(settings):
+    settings.raw_dir.mkdir(parents=True)
+    with pytest.raises(NoInputError, match="no raw file for partition 2025-02-23"):
+        validate_partition(settings, DAY, "r1")
