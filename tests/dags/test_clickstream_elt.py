@@ -1,0 +1,85 @@
+"""The DAG's structure and policies, as Airflow's and Astronomer's best practices ask."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS))
+
+
+@pytest.fixture(scope="module")
+def dag(dagbag):
+    return dagbag.dags["clickstream_elt"]
+
+
+def test_dags_import_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert list(dagbag.dag_ids) == ["clickstream_elt"]
+
+
+def test_the_dag_file_parses_fast_and_imports_no_heavy_library():
+    code = (
+        "import time, sys; import airflow.sdk; t = time.perf_counter(); sys.path.insert(0, sys.argv[1]);"
+        "import clickstream_elt; print(time.perf_counter() - t);"
+        "print(','.join(m for m in ('polars', 'duckdb', 'great_expectations', 'pandas') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(DAGS)], capture_output=True, text=True, check=True)
+    seconds, heavy = result.stdout.strip().splitlines()[-2:] + [""] * (2 - len(result.stdout.strip().splitlines()))
+    assert float(seconds) < 2.0
+    assert heavy == ""
+
+
+def test_tasks_run_in_stage_order(dag):
+    downstream = {task.task_id: sorted(task.downstream_task_ids) for task in dag.tasks}
+    assert downstream == {
+        "validate": ["load"],
+        "load": ["transform"],
+        "transform": ["analyze"],
+        "analyze": ["monitor"],
+        "monitor": [],
+    }
+
+
+def test_schedule_is_the_configured_cron_in_utc_without_catchup(dag):
+    assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("30 2 * * *", "UTC")
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+
+
+def test_partition_date_and_full_refresh_are_params(dag):
+    params = dag.params.dump()
+    assert params == {"partition_date": None, "full_refresh": False}
+    schema = dag.params.get_param("partition_date").schema
+    assert schema["format"] == "date" and schema["type"] == ["null", "string"]
+
+
+def test_every_task_retries_has_an_owner_and_emails_on_failure(dag):
+    from clickstream.alerts import FailureEmail
+
+    for task in dag.tasks:
+        assert task.retries >= 2, task.task_id
+        assert task.owner == "data-team"
+        callbacks = task.on_failure_callback if isinstance(task.on_failure_callback, list) else [
+            task.on_failure_callback]
+        assert any(isinstance(callback, FailureEmail) for callback in callbacks), task.task_id
+
+
+def test_warehouse_tasks_share_the_single_slot_pool(dag):
+    assert {task.task_id: task.pool for task in dag.tasks} == dict.fromkeys(
+        ("validate", "load", "transform", "analyze", "monitor"), "clickstream_warehouse")
+
+
+def test_dag_is_tagged_and_documented(dag):
+    assert {"clickstream", "elt"} <= set(dag.tags)
+    assert "partition" in dag.doc_md
