@@ -16,6 +16,7 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[
 
 from clickstream.settings import Settings, get_settings  # noqa: E402
 
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return get_settings(data_dir=tmp_path / "data")

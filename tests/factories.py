@@ -11,8 +11,9 @@ CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, 
           "Chrome/122.0.0.0 Safari/537.36")
 
 
-def row(client_id="c1", page_url="https://puffy.com/", referrer="https://www.google.com/", timestamp="2025-02-23T10:00:00.000Z",
-        event_name="page_viewed", event_data="", user_agent=CHROME) -> tuple[str, ...]:
+def row(client_id="c1", page_url="https://puffy.com/", referrer="https://www.google.com/",
+        timestamp="2025-02-23T10:00:00.000Z", event_name="page_viewed", event_data="",
+        user_agent=CHROME) -> tuple[str, ...]:
     """A valid raw row; override a field to break it."""
     return (client_id, page_url, referrer, timestamp, event_name, event_data, user_agent)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
+from factories import HEADER, row
 
 from clickstream.contract import REASON_CODES, judge, normalise_header
-
-from factories import HEADER, row
 
 DAY = date(2025, 2, 23)
 PURCHASE = '{"transaction_id": "t1", "revenue": 100.5, "items": []}'
@@ -35,10 +34,10 @@ def test_bad_timestamp(timestamp):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("2025-02-23T10:00:00.123Z", datetime(2025, 2, 23, 10, 0, 0, 123000, timezone.utc)),
-    ("2025-02-23 10:00:00", datetime(2025, 2, 23, 10, 0, tzinfo=timezone.utc)),
-    ("2025-02-23T12:30:00+02:30", datetime(2025, 2, 23, 10, 0, tzinfo=timezone.utc)),
-    ("2025-02-23T10:00:00.1234567Z", datetime(2025, 2, 23, 10, 0, 0, 123456, timezone.utc)),
+    ("2025-02-23T10:00:00.123Z", datetime(2025, 2, 23, 10, 0, 0, 123000, UTC)),
+    ("2025-02-23 10:00:00", datetime(2025, 2, 23, 10, 0, tzinfo=UTC)),
+    ("2025-02-23T12:30:00+02:30", datetime(2025, 2, 23, 10, 0, tzinfo=UTC)),
+    ("2025-02-23T10:00:00.1234567Z", datetime(2025, 2, 23, 10, 0, 0, 123456, UTC)),
 ])
 def test_timestamps_are_read_as_utc_instants(text, expected):
     verdict = judge(dict(zip(HEADER, row(timestamp=text), strict=True)), DAY)

@@ -21,7 +21,8 @@ def _timestamps() -> st.SearchStrategy[str]:
     digits = st.integers
     # Boundary values of every component, so that an off-by-one in either implementation shows.
     stamp = st.builds(
-        lambda y, mo, d, sep, h, mi, s, frac, zone: f"{y:04d}-{mo:02d}-{d:02d}{sep}{h:02d}:{mi:02d}:{s:02d}{frac}{zone}",
+        lambda y, mo, d, sep, h, mi, s, frac, zone:
+            f"{y:04d}-{mo:02d}-{d:02d}{sep}{h:02d}:{mi:02d}:{s:02d}{frac}{zone}",
         st.sampled_from([0, 1, 2024, 2025, 9999]), st.sampled_from([0, 1, 2, 12, 13]),
         st.sampled_from([0, 1, 22, 23, 24, 28, 29, 30, 31, 32]), st.sampled_from(["T", " ", "t"]),
         st.sampled_from([0, 23, 24]), st.sampled_from([0, 59, 60]), st.sampled_from([0, 59, 60]),

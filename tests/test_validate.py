@@ -17,7 +17,8 @@ GOOD = [row(client_id=f"c{i}", timestamp=f"2025-02-23T10:{i:02d}:00.000Z") for i
 
 
 def test_valid_rows_are_staged_with_normalised_values(settings):
-    write_csv(settings.raw_dir / "events_2025-02-23.csv", [row(event_name=" Page_Viewed ", event_data="null", referrer=" ")])
+    raw = row(event_name=" Page_Viewed ", event_data="null", referrer=" ")
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [raw])
     summary = validate_partition(settings, DAY, "r1")
     staged = pl.read_parquet(staging_dir(settings, DAY) / "valid.parquet")
     assert summary["rows_valid"] == 1
@@ -101,8 +102,8 @@ def test_gate_results_are_kept_in_the_warehouse_and_as_json(settings):
     write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
     summary = validate_partition(settings, DAY, "r1")
     with connect(settings.warehouse_path) as con:
-        rows = con.execute("SELECT expectation, severity, success FROM gate_results WHERE suite = 'quarantine' "
-                           "ORDER BY expectation").fetchall()
+        rows = con.execute("SELECT check_name, severity, success FROM gate_results WHERE suite = 'quarantine' "
+                           "ORDER BY check_name").fetchall()
     assert ("quarantine_rate", "critical", True) in rows and len(rows) == 8
     assert json.loads(open(summary["gate_file"]).read())["suite"] == "quarantine"
 

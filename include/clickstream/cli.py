@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ def _partitions(settings: Settings, args: argparse.Namespace) -> list[date]:
 
 
 def _run_id() -> str:
-    return "cli__" + datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return "cli__" + datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _print(summary: Any) -> None:

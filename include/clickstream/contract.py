@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from clickstream.settings import DEFAULT_CONVERSION_EVENTS, DEFAULT_EVENT_NAMES
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+
+from clickstream.settings import DEFAULT_CONVERSION_EVENTS, DEFAULT_EVENT_NAMES
 
 COLUMNS = ("client_id", "page_url", "referrer", "timestamp", "event_name", "event_data", "user_agent")
 REQUIRED_COLUMNS = ("client_id", "page_url", "timestamp", "event_name")

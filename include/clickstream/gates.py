@@ -99,7 +99,6 @@ def run_suite(suite_name: str, checks: Sequence[Check], batch: Any, partition_da
     """Validate a pandas DataFrame with a GX suite built from ``checks``; every result, by check."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -139,26 +138,24 @@ def _raised(item: Any) -> bool:
     return bool(info.get("raised_exception"))
 
 
-def record(report: GateReport, con: Any, out_dir: Path) -> Path:
-    """Keep a gate's results: rows in ``gate_results`` (replacing this run's) and a JSON file."""
+def record(report: GateReport, con: Any, path: Path, extra: dict[str, Any] | None = None) -> Path:
+    """Keep a gate's results: rows in ``gate_results`` (replacing this run's) and a JSON file at ``path``."""
     checked_at = datetime.now(UTC)
     con.execute(
         "DELETE FROM gate_results WHERE run_id = ? AND partition_date = ? AND suite = ?",
         [report.run_id, report.partition_date, report.suite],
     )
     con.executemany(
-        "INSERT INTO gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            [report.run_id, report.partition_date, report.suite, r.check, r.severity, r.success, r.observed,
-             r.threshold, checked_at]
+            [report.run_id, report.partition_date, report.suite, r.check, r.expectation, r.severity, r.success,
+             r.observed, r.threshold, checked_at]
             for r in report.results
         ],
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    safe_run = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in report.run_id)
-    path = out_dir / f"{report.partition_date}_{report.suite}_{safe_run}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"run_id": report.run_id, "partition_date": str(report.partition_date),
                "checked_at": checked_at.isoformat(), **report.summary(),
-               "results": [asdict(result) for result in report.results]}
-    path.write_text(json.dumps(payload, indent=2))
+               "results": [asdict(result) for result in report.results], **(extra or {})}
+    path.write_text(json.dumps(payload, indent=2, default=str))
     return path

@@ -20,7 +20,9 @@ DAG_ID = "clickstream_elt"
 WAREHOUSE_POOL = "clickstream_warehouse"
 
 
-def airflow_env(data_dir: Path, airflow_home: Path | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
+def airflow_env(
+    data_dir: Path, airflow_home: Path | None = None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     """Environment for Airflow commands: project folders, no examples, the data dir for the tasks."""
     env = dict(os.environ)
     home = airflow_home or Path(env.get("AIRFLOW_HOME") or PROJECT_ROOT / "airflow_home")

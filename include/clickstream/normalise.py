@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+
 from clickstream.contract import (
     COLUMNS,
     NULL_EVENT_DATA,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+
 from clickstream import gates, partitions
 from clickstream.contract import COLUMNS
 from clickstream.errors import DataError
@@ -107,6 +108,11 @@ def _gate_batch(checked: pl.DataFrame) -> Any:
     ).to_pandas()
 
 
+def _safe(text: str) -> str:
+    """A run id as a file-name part."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
+
+
 def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
     """Validate one partition; raise ``GateFailedError`` when a critical quarantine check fails."""
     started = time.perf_counter()
@@ -139,7 +145,7 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
 
     report = gates.run_suite(QUARANTINE, quarantine_suite(settings), _gate_batch(checked), day, run_id)
     with connect(settings.warehouse_path) as con:
-        gate_file = gates.record(report, con, settings.data_dir / "gates")
+        gate_file = gates.record(report, con, settings.data_dir / "gates" / f"{day}_{QUARANTINE}_{_safe(run_id)}.json")
 
     by_reason = quarantined.group_by("reason").len().sort("reason")
     by_file = dict(quarantined.group_by("source_file").len().iter_rows())

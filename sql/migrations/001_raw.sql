@@ -73,7 +73,8 @@ CREATE TABLE IF NOT EXISTS gate_results (
     run_id          VARCHAR     NOT NULL,
     partition_date  DATE        NOT NULL,
     suite           VARCHAR     NOT NULL,
-    expectation     VARCHAR     NOT NULL,
+    check_name      VARCHAR     NOT NULL,
+    expectation     VARCHAR     NOT NULL,  -- the GX expectation type
     severity        VARCHAR     NOT NULL,
     success         BOOLEAN     NOT NULL,
     observed        VARCHAR,

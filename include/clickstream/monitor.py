@@ -1,0 +1,139 @@
+"""Stage 5, monitor: the ``watchdog`` gate over a partition's warehouse figures.
+
+The figures are computed in DuckDB (``sql/monitor/watchdog_metrics.sql`` plus robust
+z-scores of the daily figures against their trailing history) and validated with Great
+Expectations. A failed critical check raises ``GateFailedError``; warnings are recorded.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from clickstream import gates
+from clickstream.settings import Settings
+from clickstream.suites import ANOMALY_FIGURES, WATCHDOG, watchdog_suite
+from clickstream.warehouse import SQL_DIR, connect
+
+METRICS_SQL = SQL_DIR / "monitor" / "watchdog_metrics.sql"
+ATTRIBUTION_MODELS = 6
+MAD_TO_SIGMA = 1.4826  # makes the median absolute deviation estimate a normal distribution's sigma
+
+
+def robust_z(value: float, history: list[float]) -> float:
+    """(value - median) / (1.4826 * MAD); 0 when value is the median of a constant history, else inf."""
+    median = statistics.median(history)
+    mad = statistics.median(abs(x - median) for x in history)
+    if mad == 0:
+        return 0.0 if value == median else float("inf")
+    return (value - median) / (MAD_TO_SIGMA * mad)
+
+
+def _daily_figures(con: Any, day: date, history_days: int) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """The partition's daily figures and those of up to ``history_days`` earlier partitions with data."""
+    rows = con.execute(
+        """WITH volume AS (SELECT partition_date AS date, count(*) AS volume FROM raw_events GROUP BY ALL)
+           SELECT v.date, v.volume::DOUBLE, coalesce(k.orders, 0)::DOUBLE, coalesce(k.revenue, 0)::DOUBLE,
+                  coalesce(k.conversion_rate, 0)::DOUBLE
+           FROM volume AS v LEFT JOIN daily_kpis AS k USING (date)
+           WHERE v.date <= ? ORDER BY v.date DESC LIMIT ?""",
+        [day, history_days + 1],
+    ).fetchall()
+    today = {figure: 0.0 for figure in ANOMALY_FIGURES}
+    history: dict[str, list[float]] = {figure: [] for figure in ANOMALY_FIGURES}
+    for row in rows:
+        values = dict(zip(ANOMALY_FIGURES, row[1:], strict=True))
+        target = today if row[0] == day else None
+        for figure, value in values.items():
+            if target is not None:
+                target[figure] = value
+            else:
+                history[figure].append(value)
+    return today, history
+
+
+def compute_metrics(con: Any, settings: Settings, day: date) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every watchdog figure for a partition, and why a figure was skipped (check name -> note)."""
+    con.execute("SET VARIABLE partition_date = ?", [day])
+    con.execute("SET VARIABLE session_timeout_s = ?", [settings.session_timeout_s])
+    con.execute("SET VARIABLE conversion_events = ?", [list(settings.conversion_events)])
+    con.execute("SET VARIABLE attribution_model_count = ?", [ATTRIBUTION_MODELS])
+    cursor = con.execute(METRICS_SQL.read_text())
+    names = [column[0] for column in cursor.description]
+    metrics: dict[str, Any] = dict(zip(names, cursor.fetchone(), strict=True))
+    metrics["revenue_positive_or_no_orders"] = int(metrics["orders"] == 0 or metrics["orders_revenue"] > 0)
+
+    skipped: dict[str, str] = {}
+    today, history = _daily_figures(con, day, settings.anomaly_history_days)
+    enough = len(history["volume"]) >= settings.anomaly_min_history_days
+    for figure in ANOMALY_FIGURES:
+        if enough:
+            metrics[f"{figure}_z"] = robust_z(today[figure], history[figure])
+            metrics[f"{figure}_abs_z"] = abs(metrics[f"{figure}_z"])
+        else:
+            metrics[f"{figure}_z"] = metrics[f"{figure}_abs_z"] = None
+            skipped[f"{figure}_anomaly"] = (f"skipped: {len(history['volume'])} earlier partitions, "
+                                            f"needs {settings.anomaly_min_history_days}")
+    metrics["outlier_orders"], note = _outlier_orders(con, settings, day, enough)
+    if note:
+        skipped["outlier_orders"] = note
+    return metrics, skipped
+
+
+def _outlier_orders(con: Any, settings: Settings, day: date, enough: bool) -> tuple[int | None, str | None]:
+    if not enough:
+        return None, "skipped: not enough history"
+    start = day - timedelta(days=settings.anomaly_history_days)
+    cutoff, count = con.execute(
+        """WITH cutoff AS (SELECT quantile_cont(revenue, ?) AS q, count(*) AS n FROM orders
+                           WHERE ordered_at::DATE >= ? AND ordered_at::DATE < ?)
+           SELECT (SELECT q FROM cutoff), (SELECT n FROM cutoff)""",
+        [settings.outlier_order_quantile, start, day],
+    ).fetchone()
+    if not count:
+        return None, "skipped: no orders in the history window"
+    outliers = con.execute("SELECT count(*) FROM orders WHERE ordered_at::DATE = ? AND revenue > ?",
+                           [day, cutoff]).fetchone()[0]
+    return outliers, None
+
+
+def monitor_partition(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
+    """Run the watchdog for a partition; raise ``GateFailedError`` when a critical check fails."""
+    import pandas as pd
+
+    with connect(settings.warehouse_path) as con:
+        metrics, skipped = compute_metrics(con, settings, day)
+        checks = [check for check in watchdog_suite(settings, settings.session_timeout_s) if check.name not in skipped]
+        batch = pd.DataFrame([{key: _plain(value) for key, value in metrics.items()}])
+        report = gates.run_suite(WATCHDOG, checks, batch, day, run_id)
+        for check in watchdog_suite(settings, settings.session_timeout_s):
+            if check.name in skipped:
+                report.results.append(gates.CheckResult(check.name, check.expectation, check.severity, True,
+                                                        skipped[check.name], check.threshold, check.description))
+        path = settings.monitoring_dir / f"{day}.json"
+        gates.record(report, con, path, extra={"metrics": {key: _plain(value) for key, value in metrics.items()}})
+    summary = {"partition_date": day.isoformat(), "run_id": run_id, **report.summary(), "results_file": str(path),
+               "checked_at": datetime.now(UTC).isoformat()}
+    if report.critical_failures:
+        raise gates.GateFailedError(report)
+    return summary
+
+
+def _plain(value: Any) -> Any:
+    """JSON- and pandas-friendly numbers (DuckDB returns Decimal for money)."""
+    from decimal import Decimal
+
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def history(settings: Settings, day: date, days: int = 28) -> list[dict[str, Any]]:
+    """Watchdog results of the partitions up to ``day``, newest first, for trends in the report."""
+    with connect(settings.warehouse_path, read_only=True) as con:
+        cursor = con.execute(
+            "SELECT * FROM monitor_results WHERE partition_date BETWEEN ? AND ? ORDER BY partition_date DESC, "
+            "check_name",
+            [day - timedelta(days=days), day],
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
