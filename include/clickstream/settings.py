@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_EVENT_NAMES = (
     "page_viewed",
@@ -38,8 +39,11 @@ class Settings(BaseSettings):
 
     # validate
     max_quarantine_rate: float = Field(0.05, ge=0, le=1, description="Critical: quarantined share of a day.")
-    event_names: tuple[str, ...] = Field(DEFAULT_EVENT_NAMES, description="Accepted event names.")
-    conversion_events: tuple[str, ...] = Field(DEFAULT_CONVERSION_EVENTS, description="Events that are orders.")
+    # Comma-separated in the environment (NoDecode: not JSON).
+    event_names: Annotated[tuple[str, ...], NoDecode] = Field(DEFAULT_EVENT_NAMES, description="Accepted event names.")
+    conversion_events: Annotated[tuple[str, ...], NoDecode] = Field(
+        DEFAULT_CONVERSION_EVENTS, description="Events that are orders (a subset of the event names)."
+    )
     max_null_referrer_rate: float = Field(0.85, ge=0, le=1, description="Warning: share of null referrers.")
     max_bot_rate: float = Field(0.10, ge=0, le=1, description="Warning: share of bot events.")
     max_unparsed_user_agent_rate: float = Field(0.05, ge=0, le=1, description="Warning: share of unknown agents.")
@@ -69,6 +73,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip().lower() for part in value.split(",") if part.strip())
         return value
+
+    @model_validator(mode="after")
+    def _conversions_are_events(self) -> Settings:
+        unknown = set(self.conversion_events) - set(self.event_names)
+        if unknown:
+            raise ValueError(f"CLICKSTREAM_CONVERSION_EVENTS {sorted(unknown)} are not in CLICKSTREAM_EVENT_NAMES")
+        return self
 
     @cached_property
     def raw_dir(self) -> Path:

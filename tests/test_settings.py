@@ -1,0 +1,53 @@
+"""Settings: one class, CLICKSTREAM_* variables, every one documented in .env.example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from clickstream.settings import Settings
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
+
+
+def test_defaults_match_the_design():
+    settings = Settings(_env_file=None)
+    assert (settings.data_dir, settings.schedule, settings.max_quarantine_rate) == (Path("data"), "30 2 * * *", 0.05)
+    assert settings.warehouse_path == Path("data/warehouse.duckdb")
+
+
+def test_every_setting_is_documented_in_env_example():
+    documented = set(re.findall(r"^CLICKSTREAM_([A-Z0-9_]+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
+    assert documented == {name.upper() for name in Settings.model_fields}
+
+
+def test_env_example_values_are_the_defaults(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(ENV_EXAMPLE.read_text())
+    assert Settings() == Settings(_env_file=None)
+
+
+def test_variables_override_defaults(monkeypatch):
+    monkeypatch.setenv("CLICKSTREAM_MAX_QUARANTINE_RATE", "0.1")
+    monkeypatch.setenv("CLICKSTREAM_EVENT_NAMES", "page_viewed, Purchase")
+    monkeypatch.setenv("CLICKSTREAM_CONVERSION_EVENTS", "purchase")
+    monkeypatch.setenv("CLICKSTREAM_ALERT_EMAILS", "a@example.com, b@example.com")
+    settings = Settings(_env_file=None)
+    assert settings.max_quarantine_rate == 0.1
+    assert settings.event_names == ("page_viewed", "purchase")
+    assert settings.alert_recipients == ["a@example.com", "b@example.com"]
+
+
+def test_a_conversion_that_is_not_an_event_name_is_refused(monkeypatch):
+    monkeypatch.setenv("CLICKSTREAM_EVENT_NAMES", "page_viewed")
+    with pytest.raises(ValidationError, match="not in CLICKSTREAM_EVENT_NAMES"):
+        Settings(_env_file=None)
+
+
+def test_an_out_of_range_rate_is_refused(monkeypatch):
+    monkeypatch.setenv("CLICKSTREAM_MAX_QUARANTINE_RATE", "1.5")
+    with pytest.raises(ValidationError, match="max_quarantine_rate"):
+        Settings(_env_file=None)
