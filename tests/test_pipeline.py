@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -10,15 +10,15 @@ from clickstream.pipeline import STAGES, parse_partition, resolve_partition, run
 
 
 def test_the_param_wins():
-    assert resolve_partition("2025-02-23", "2025-03-01", datetime(2025, 3, 9, tzinfo=timezone.utc)) == date(2025, 2, 23)
+    assert resolve_partition("2025-02-23", "2025-03-01", datetime(2025, 3, 9, tzinfo=UTC)) == date(2025, 2, 23)
 
 
 def test_the_partition_key_comes_next():
-    assert resolve_partition(None, "2025-03-01", datetime(2025, 3, 9, tzinfo=timezone.utc)) == date(2025, 3, 1)
+    assert resolve_partition(None, "2025-03-01", datetime(2025, 3, 9, tzinfo=UTC)) == date(2025, 3, 1)
 
 
 def test_a_scheduled_run_processes_the_utc_day_before_it_was_due():
-    due = datetime(2025, 3, 9, 2, 30, tzinfo=timezone.utc)
+    due = datetime(2025, 3, 9, 2, 30, tzinfo=UTC)
     assert resolve_partition(None, None, due) == date(2025, 3, 8)
 
 
