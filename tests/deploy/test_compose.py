@@ -1,0 +1,243 @@
+"""docker-compose.yaml, checked without a Docker engine: it is a valid Compose file, every service the
+design needs is there and health-checked, and everything it reads from the repository and from .env
+exists. The live stack is exercised by the integration tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+from deploy_files import (
+    COMPOSE_FILE,
+    COMPOSE_SCHEMA,
+    ENV_EXAMPLE,
+    ROOT,
+    MissingVariable,
+    command_text,
+    compose,
+    conn_json,
+    env_example,
+    environment,
+    example_env,
+    is_bind,
+    raw_compose,
+    short_volume,
+    variables_read,
+    write_env_file,
+)
+
+from clickstream.local_airflow import WAREHOUSE_POOL
+
+INFRASTRUCTURE = {"postgres", "redis", "mailpit"}
+AIRFLOW = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker", "airflow-triggerer"}
+ONE_SHOT = {"airflow-init"}
+# Host folders the stack writes and git ignores: docker creates them on `up` and airflow-init hands them to
+# AIRFLOW_UID, so a fresh clone need not have them.
+GENERATED = {"logs", "data"}
+SECRETS = {"AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY", "AIRFLOW_ADMIN_PASSWORD"}
+
+
+@pytest.fixture(scope="module")
+def services() -> dict:
+    assert ENV_EXAMPLE.exists(), ".env.example is missing: the compose file's variables must be documented"
+    return compose()["services"]
+
+
+def compose_cli() -> list[str] | None:
+    """`docker compose` (v2) if it runs here, else Debian's `docker-compose` (v1), else None."""
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True, timeout=30).returncode == 0:
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+def test_the_stack_has_the_services_the_design_needs(services):
+    assert set(services) == INFRASTRUCTURE | AIRFLOW | ONE_SHOT
+
+
+def test_compose_file_matches_the_compose_specification(services):
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    jsonschema.Draft7Validator(schema).validate(compose())
+
+
+def test_docker_compose_accepts_the_file_with_a_fresh_env(tmp_path):
+    cli = compose_cli()
+    if cli is None:
+        pytest.skip("neither `docker compose` nor `docker-compose` is installed; the schema test still runs")
+    env_file = write_env_file(tmp_path / ".env", example_env())
+    result = subprocess.run(
+        [*cli, "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE),
+         "--env-file", str(env_file), "config", "-q"],
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)}, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_refuses_to_start_without_the_secrets():
+    missing = example_env()
+    del missing["AIRFLOW_FERNET_KEY"]
+    with pytest.raises(MissingVariable, match="AIRFLOW_FERNET_KEY"):
+        compose(missing)
+
+
+def test_every_long_running_service_has_a_health_check(services):
+    unchecked = [name for name in INFRASTRUCTURE | AIRFLOW if not services[name].get("healthcheck", {}).get("test")]
+    assert unchecked == []
+
+
+def test_every_dependency_waits_for_a_condition(services):
+    for name, service in services.items():
+        depends_on = service.get("depends_on", {})
+        assert isinstance(depends_on, dict), f"{name}: depends_on must name a condition per service"
+        for dependency, rule in depends_on.items():
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            assert rule.get("condition") in {"service_healthy", "service_completed_successfully"}, (name, dependency)
+
+
+def test_airflow_services_start_once_init_succeeded_on_a_healthy_database_and_broker(services):
+    for name in AIRFLOW:
+        depends_on = services[name]["depends_on"]
+        assert depends_on["airflow-init"]["condition"] == "service_completed_successfully", name
+        assert depends_on["postgres"]["condition"] == "service_healthy", name
+        assert depends_on["redis"]["condition"] == "service_healthy", name
+
+
+def test_workers_wait_for_the_execution_api(services):
+    assert services["airflow-worker"]["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"
+
+
+def test_every_variable_the_compose_file_reads_is_in_env_example():
+    assert ENV_EXAMPLE.exists(), ".env.example is missing"
+    undocumented = sorted(set(variables_read(raw_compose())) - set(env_example()))
+    assert undocumented == []
+
+
+def test_secrets_are_required_and_have_no_value_in_env_example():
+    read = variables_read(raw_compose())
+    assert {name for name, ops in read.items() if ":?" in ops} == SECRETS
+    assert ENV_EXAMPLE.exists(), ".env.example is missing"
+    committed = {name for name in SECRETS if env_example().get(name)}
+    assert committed == set()
+
+
+def test_every_bind_mounted_path_exists_or_is_generated_and_ignored(services):
+    gitignore = set((ROOT / ".gitignore").read_text().split())
+    for name, service in services.items():
+        for spec in service.get("volumes", []):
+            source, _ = short_volume(spec)
+            if not is_bind(source):
+                continue
+            path = (ROOT / source).resolve()
+            top = path.relative_to(ROOT).parts[0]
+            if top in GENERATED:
+                assert f"{top}/" in gitignore, f"{top}/ is written by the stack but not ignored by git"
+            else:
+                assert path.exists(), f"{name} mounts {source}, which is not in the repository"
+
+
+def test_named_volumes_are_declared(services):
+    declared = set(compose().get("volumes") or {})
+    for service in services.values():
+        for spec in service.get("volumes", []):
+            source, _ = short_volume(spec)
+            assert is_bind(source) or source in declared, source
+
+
+def test_every_airflow_container_mounts_the_project_and_one_shared_data_dir(services):
+    project = {"/opt/airflow/" + folder for folder in ("dags", "plugins", "include", "sql", "config", "logs")}
+    for name in AIRFLOW | ONE_SHOT:
+        mounts = dict(reversed(short_volume(spec)) for spec in services[name]["volumes"])
+        data_dir = environment(services[name])["CLICKSTREAM_DATA_DIR"]
+        assert project <= set(mounts), name
+        assert mounts[data_dir] == "./data", name
+
+
+def test_airflow_containers_share_the_secrets_and_the_execution_api(services):
+    shared = ("AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY",
+              "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+    values = {key: {environment(services[name])[key] for name in AIRFLOW | ONE_SHOT} for key in shared}
+    assert all(len(seen) == 1 for seen in values.values()), values
+    assert values["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == {"http://airflow-apiserver:8080/execution/"}
+    assert "8080:8080" in services["airflow-apiserver"]["ports"]
+
+
+def test_the_executor_is_celery_with_redis_and_a_postgres_result_backend(services):
+    env = environment(services["airflow-scheduler"])
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://:@redis:6379/")
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://")
+    assert "@postgres/" in env["AIRFLOW__CELERY__RESULT_BACKEND"]
+
+
+def test_dags_start_paused_unless_the_user_asks():
+    unset = {name: value for name, value in example_env().items() if name != "AIRFLOW_DAGS_ARE_PAUSED_AT_CREATION"}
+    scheduler = compose(unset)["services"]["airflow-scheduler"]
+    assert environment(scheduler)["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "true"
+    assert env_example()["AIRFLOW_DAGS_ARE_PAUSED_AT_CREATION"] == "true"
+
+
+def test_examples_are_not_loaded(services):
+    assert environment(services["airflow-scheduler"])["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
+
+
+def test_smtp_default_is_mailpit_over_plain_smtp(services):
+    conn = conn_json(environment(services["airflow-worker"])["AIRFLOW_CONN_SMTP_DEFAULT"])
+    assert (conn["conn_type"], conn["host"], conn["port"]) == ("smtp", "mailpit", 1025)
+    assert conn["extra"]["disable_tls"] is True and conn["extra"]["disable_ssl"] is True
+    assert conn["extra"]["from_email"]
+    assert "8025:8025" in services["mailpit"]["ports"]
+
+
+def test_alerts_go_to_someone_by_default(services):
+    env = environment(services["airflow-worker"])
+    assert env["CLICKSTREAM_ALERT_EMAILS"]
+    assert env["CLICKSTREAM_AIRFLOW_BASE_URL"] == "http://localhost:8080"
+
+
+def test_init_creates_the_warehouse_pool_with_one_slot(services):
+    assert re.search(rf"airflow pools set {WAREHOUSE_POOL} 1 ", command_text(services["airflow-init"]))
+
+
+def test_init_migrates_the_database_and_hands_the_written_folders_to_airflow_uid(services):
+    init = services["airflow-init"]
+    script = command_text(init)
+    assert "airflow db migrate" in script
+    assert re.search(r'chown -R "\d+:0" /opt/airflow/logs /opt/airflow/data\b', script)
+    assert init["user"] == "0:0"
+
+
+def test_the_admin_password_reaches_only_the_api_server(services):
+    holders = {name for name, service in services.items() if "AIRFLOW_ADMIN_PASSWORD" in environment(service)}
+    assert holders == {"airflow-apiserver"}
+    assert environment(services["airflow-apiserver"])["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin"
+
+
+def test_every_airflow_setting_is_an_option_of_the_pinned_airflow(services, tmp_path):
+    # A subprocess with its own AIRFLOW_HOME, so this test's Airflow import touches no other test.
+    code = ("import json; from airflow.configuration import conf; "
+            "print(json.dumps({s: sorted(d['options']) for s, d in conf.configuration_description.items()}))")
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW_CONFIG": str(tmp_path / "airflow.cfg")}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                            check=True)
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    unknown = sorted(
+        key
+        for service in services.values()
+        for key in environment(service)
+        if key.startswith("AIRFLOW__")
+        and key.split("__")[2].lower() not in options.get(key.split("__")[1].lower(), [])
+    )
+    assert unknown == []
+
+
+def test_the_config_folder_holds_the_airflow_cfg_the_containers_read(services):
+    assert environment(services["airflow-scheduler"])["AIRFLOW_CONFIG"] == "/opt/airflow/config/airflow.cfg"
+    assert (ROOT / "config" / "airflow.cfg").is_file()
+

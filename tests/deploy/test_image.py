@@ -1,0 +1,77 @@
+"""The Dockerfile: the official Airflow image of the pinned version, plus the project installed with
+constraints.txt, so that the image runs the versions the tests ran (checked without building it)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from deploy_files import (
+    DOCKERIGNORE,
+    ROOT,
+    copy_sources,
+    dockerfile_instructions,
+    pins,
+    runtime_requirements,
+)
+from packaging.utils import canonicalize_name
+
+
+def pinned_airflow() -> str:
+    return str(pins()[canonicalize_name("apache-airflow")])
+
+
+def test_base_image_is_the_official_airflow_image_of_the_pinned_version_and_python():
+    requires_python = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    python = re.search(r">=\s*(\d+\.\d+)", requires_python)[1]
+    bases = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "FROM"]
+    assert len(bases) == 1
+    assert re.fullmatch(rf"apache/airflow:(slim-)?{re.escape(pinned_airflow())}-python{re.escape(python)}", bases[0])
+
+
+def test_the_project_is_installed_with_constraints_txt_as_the_airflow_user():
+    instructions = dockerfile_instructions()
+    installs = [i for i, (keyword, arguments) in enumerate(instructions)
+                if keyword == "RUN" and "pip install" in arguments]
+    assert len(installs) == 1
+    arguments = instructions[installs[0]][1]
+    assert re.search(r"(--constraint|-c) constraints\.txt\b", arguments)
+    assert re.search(r"(--editable|-e) \.(\s|$)", arguments)
+    assert '"apache-airflow==${AIRFLOW_VERSION}"' in arguments
+    users = [arguments for keyword, arguments in instructions[: installs[0]] if keyword == "USER"]
+    assert users[-1:] == ["airflow"]
+
+
+def test_the_image_copies_the_project_before_installing_it():
+    copied = [source for keyword, arguments in dockerfile_instructions() if keyword == "COPY"
+              for source in copy_sources(arguments)]
+    assert {"pyproject.toml", "constraints.txt", "README.md", "include", "sql"} <= set(copied)
+
+
+def test_everything_the_dockerfile_copies_exists():
+    copied = [source for keyword, arguments in dockerfile_instructions() if keyword == "COPY"
+              for source in copy_sources(arguments)]
+    assert [source for source in copied if not (ROOT / source).exists()] == []
+
+
+def test_the_build_context_is_only_what_the_dockerfile_copies():
+    lines = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    allowed = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
+    copied = {source for keyword, arguments in dockerfile_instructions() if keyword == "COPY"
+              for source in copy_sources(arguments)}
+    assert lines[0] == "*"
+    assert allowed == copied
+
+
+def test_constraints_pin_every_package_the_project_needs_at_a_version_its_dependents_accept():
+    pinned = pins()
+    unpinned, rejected = set(), []
+    for dependent, requirement in runtime_requirements():
+        version = pinned.get(canonicalize_name(requirement.name))
+        if version is None:
+            unpinned.add(requirement.name)
+        elif not requirement.specifier.contains(version, prereleases=True):
+            rejected.append(f"{dependent} needs {requirement}, constraints.txt pins {version}")
+    assert sorted(unpinned) == []
+    assert rejected == []
