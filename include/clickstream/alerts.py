@@ -44,6 +44,7 @@ class FailureEmail:
 
     def __init__(self, settings: Settings, conn_id: str = "smtp_default") -> None:
         self.recipients = settings.alert_recipients
+        self.from_email = settings.alert_from_email
         self.base_url = settings.airflow_base_url
         self.conn_id = conn_id
 
@@ -63,13 +64,17 @@ class FailureEmail:
         dag_run = context["dag_run"]
         partition = partition_of_run(context)
         error = str(context.get("exception") or "unknown error")
+        body = failure_body(ti.dag_id, ti.task_id, dag_run.run_id, partition, error,
+                            task_log_url(self.base_url, ti.dag_id, dag_run.run_id, ti.task_id))
         notifier = SmtpNotifier(
             to=self.recipients,
+            from_email=self.from_email,
             smtp_conn_id=self.conn_id,
             subject=failure_subject(ti.dag_id, ti.task_id, partition),
-            html_content=failure_body(ti.dag_id, ti.task_id, dag_run.run_id, partition, error,
-                                      task_log_url(self.base_url, ti.dag_id, dag_run.run_id, ti.task_id)),
+            html_content=body,
         )
+        # notify(), not notifier(context): calling it would render the texts as Jinja templates,
+        # and an error message is data, never a template.
         notifier.notify(context)
 
 

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
 
     # alerts
     alert_emails: str = Field("", description="Comma-separated recipients of failure emails; empty sends none.")
+    alert_from_email: str = Field("clickstream-elt@localhost", description="Sender of the alert emails.")
     notify_warnings: bool = Field(False, description="Also email a summary when a gate passes with warnings.")
     airflow_base_url: str = Field("http://localhost:8080", description="Base URL of the Airflow UI, for log links.")
 
