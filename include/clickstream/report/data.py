@@ -1,0 +1,67 @@
+"""The report's window of dates and the queries of ``sql/report``, run with bound parameters."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from clickstream.warehouse import SQL_DIR
+
+REPORT_SQL_DIR = SQL_DIR / "report"
+QUERIES = (
+    "kpis", "daily", "funnel", "channels", "attribution", "devices", "new_returning", "lead_velocity",
+    "landing_pages", "loads", "quarantine_reasons", "gate_results", "gate_failures",
+)
+_PARAMETER = re.compile(r"\$([a-z_]+)")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The partition and the ``days`` trailing days ending at it, the period before, and the day a week earlier."""
+
+    day: date
+    days: int
+    top_n: int = 10
+
+    @property
+    def start(self) -> date:
+        return self.day - timedelta(days=self.days - 1)
+
+    @property
+    def prev_end(self) -> date:
+        return self.start - timedelta(days=1)
+
+    @property
+    def prev_start(self) -> date:
+        return self.prev_end - timedelta(days=self.days - 1)
+
+    @property
+    def compare_day(self) -> date:
+        """Same weekday a week earlier: traffic has a weekly rhythm, so yesterday is a poor baseline."""
+        return self.day - timedelta(days=7)
+
+    def parameters(self) -> dict[str, Any]:
+        return {"day": self.day, "start": self.start, "end": self.day, "prev_start": self.prev_start,
+                "prev_end": self.prev_end, "compare_day": self.compare_day, "top_n": self.top_n}
+
+
+def _plain(value: Any) -> Any:
+    """DuckDB gives money as Decimal and some sums as HUGEINT; the report wants floats and ints."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def run_query(con: Any, name: str, window: Window) -> list[dict[str, Any]]:
+    """Rows of ``sql/report/<name>.sql`` as dicts; only the parameters the query names are bound."""
+    sql = (REPORT_SQL_DIR / f"{name}.sql").read_text()
+    available = window.parameters()
+    cursor = con.execute(sql, {key: available[key] for key in set(_PARAMETER.findall(sql))})
+    columns = [column[0] for column in cursor.description]
+    return [{key: _plain(value) for key, value in zip(columns, row, strict=True)} for row in cursor.fetchall()]
+
+
+def collect(con: Any, window: Window) -> dict[str, list[dict[str, Any]]]:
+    """Every report query's rows, by query name."""
+    return {name: run_query(con, name, window) for name in QUERIES}
