@@ -83,12 +83,11 @@ def cmd_airflow_run(args: argparse.Namespace, settings: Settings) -> int:
     from clickstream.local_airflow import run_partitions
 
     days = _partitions(settings, args)
-    print(f"Running DAG clickstream_elt through Airflow (airflow dags test) for {len(days)} partition(s)...")
+    print(f"Running DAG clickstream_elt through Airflow (dag.test) for {len(days)} partition(s)...", flush=True)
     outcomes = run_partitions(settings.data_dir, days, settings.data_dir / "airflow_runs")
-    failed = [(day, log) for day, ok, log in outcomes if not ok]
+    failed = [outcome for outcome in outcomes if not outcome.succeeded]
     if failed:
-        day, log = failed[0]
-        print(f"clickstream: the DAG run for {day} failed; see {log}", file=sys.stderr)
+        print(f"clickstream: the DAG run for {failed[0].partition} failed; see {failed[0].log_path}", file=sys.stderr)
         return 1
     latest = settings.reports_dir / "latest" / "report.html"
     print(f"\nAll {len(outcomes)} runs succeeded.\n  Report:    {latest}\n  Warehouse: {settings.warehouse_path}")
