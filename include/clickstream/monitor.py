@@ -19,15 +19,24 @@ from clickstream.warehouse import SQL_DIR, connect
 METRICS_SQL = SQL_DIR / "monitor" / "watchdog_metrics.sql"
 ATTRIBUTION_MODELS = 6
 MAD_TO_SIGMA = 1.4826  # makes the median absolute deviation estimate a normal distribution's sigma
+MEAN_AD_TO_SIGMA = 1.2533  # the same for the mean absolute deviation
 
 
 def robust_z(value: float, history: list[float]) -> float:
-    """(value - median) / (1.4826 * MAD); 0 when value is the median of a constant history, else inf."""
+    """(value - median) / (1.4826 * MAD), the modified z-score.
+
+    When more than half the history equals its median (MAD = 0, common for small daily order counts),
+    the mean absolute deviation stands in; a constant history gives 0 for its own value, else inf.
+    """
     median = statistics.median(history)
-    mad = statistics.median(abs(x - median) for x in history)
-    if mad == 0:
-        return 0.0 if value == median else float("inf")
-    return (value - median) / (MAD_TO_SIGMA * mad)
+    deviations = [abs(x - median) for x in history]
+    mad = statistics.median(deviations)
+    if mad > 0:
+        return (value - median) / (MAD_TO_SIGMA * mad)
+    mean_ad = statistics.fmean(deviations)
+    if mean_ad > 0:
+        return (value - median) / (MEAN_AD_TO_SIGMA * mean_ad)
+    return 0.0 if value == median else float("inf")
 
 
 def _daily_figures(con: Any, day: date, history_days: int) -> tuple[dict[str, float], dict[str, list[float]]]:
