@@ -1,0 +1,98 @@
+"""End to end through Airflow: dag.test() runs of clickstream_elt on generated files, and the alert
+emails a failed gate sends (a real SMTP server on 127.0.0.1 as smtp_default)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from smtp_sink import body_text, smtp_sink
+
+from clickstream.generate import generate
+from clickstream.warehouse import connect
+
+pytestmark = pytest.mark.slow
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+DAY = date(2025, 2, 23)
+TASKS = ["validate", "load", "transform", "analyze", "monitor"]
+ONCALL = "oncall@example.com"
+
+
+@pytest.fixture(scope="module")
+def airflow_db():
+    """The test AIRFLOW_HOME's metadata DB (SQLite), migrated once."""
+    subprocess.run([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], check=True,
+                   capture_output=True, env=os.environ)
+
+
+@pytest.fixture
+def run_dag(airflow_db, monkeypatch, tmp_path):
+    """Run clickstream_elt for a partition with dag.test(); return (dag run, task states, inbox)."""
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("CLICKSTREAM_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("CLICKSTREAM_ALERT_EMAILS", ONCALL)
+
+    def run(day: date = DAY, **options):
+        from airflow.dag_processing.dagbag import DagBag
+
+        from clickstream.local_airflow import task_states
+
+        with smtp_sink() as (inbox, uri):
+            monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", uri)
+            dag = DagBag(dag_folder=str(DAGS)).dags["clickstream_elt"]
+            dag_run = dag.test(run_conf={"partition_date": day.isoformat()}, **options)
+        return str(dag_run.state), task_states(dag_run), inbox.messages
+
+    run.data_dir = data_dir
+    return run
+
+
+def test_a_day_of_sample_data_runs_green_and_sends_no_email(run_dag):
+    generate(run_dag.data_dir, DAY, 2, events_per_day=500, seed=3, truth=False)
+    state, tasks, emails = run_dag()
+    assert state == "success"
+    assert tasks == dict.fromkeys(TASKS, "success")
+    assert emails == []
+    with connect(run_dag.data_dir / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw_events WHERE partition_date = ?", [DAY]).fetchone()[0] > 400
+        assert con.execute("SELECT count(*) FROM monitor_results WHERE partition_date = ?", [DAY]).fetchone()[0] > 0
+    assert (run_dag.data_dir / "reports" / DAY.isoformat() / "report.html").exists()
+
+
+def test_a_broken_day_fails_the_quarantine_gate_and_emails_once(run_dag):
+    raw = run_dag.data_dir / "raw"
+    raw.mkdir(parents=True)
+    with (raw / f"events_{DAY}.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["client_id", "page_url", "referrer", "timestamp", "event_name", "event_data", "user_agent"])
+        for i in range(100):
+            client = f"c{i}" if i % 5 == 0 else ""  # 80% missing client_id
+            writer.writerow([client, "https://puffy.com/", "", f"{DAY}T10:{i % 60:02d}:00.000Z", "page_viewed", "",
+                             "Mozilla/5.0"])
+    state, tasks, emails = run_dag()
+    assert state == "failed"
+    assert tasks["validate"] == "failed" and tasks.get("load") in ("upstream_failed", None)
+    assert len(emails) == 1
+    recipients, message = emails[0]
+    assert recipients == [ONCALL]
+    assert message["Subject"] == f"[clickstream] FAILED clickstream_elt.validate for partition {DAY}"
+    assert "quarantine_rate: observed 0.8, expected &lt;= 0.05" in body_text(message)
+
+
+def test_tampered_orders_fail_the_watchdog_and_email_once(run_dag):
+    generate(run_dag.data_dir, DAY, 2, events_per_day=500, seed=3, truth=False)
+    assert run_dag()[0] == "success"
+    with connect(run_dag.data_dir / "warehouse.duckdb") as con:
+        tampered = con.execute("UPDATE orders SET revenue = revenue + 100 WHERE ordered_at::DATE = ?", [DAY])
+        assert tampered.fetchone()[0] >= 1
+    state, tasks, emails = run_dag(mark_success_pattern="^(validate|load|transform|analyze)$")
+    assert (state, tasks["monitor"]) == ("failed", "failed")
+    assert len(emails) == 1
+    message = emails[0][1]
+    assert message["Subject"] == f"[clickstream] FAILED clickstream_elt.monitor for partition {DAY}"
+    assert "revenue_reconciliation: observed" in body_text(message)
