@@ -11,8 +11,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterable
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -96,7 +96,7 @@ def run_partitions(data_dir: Path, days: Iterable[date], log_dir: Path) -> list[
     outcomes = []
     for day in days:
         log_path = log_dir / f"dag_test_{day}.log"
-        with log_path.open("w") as log, redirect_stdout(log), redirect_stderr(log):
+        with output_to(log_path):
             run = dag.test(run_conf={"partition_date": day.isoformat()})
         outcome = RunOutcome(day, str(run.state), task_states(run), log_path)
         outcomes.append(outcome)
@@ -105,6 +105,22 @@ def run_partitions(data_dir: Path, days: Iterable[date], log_dir: Path) -> list[
         if not outcome.succeeded:
             break
     return outcomes
+
+
+@contextmanager
+def output_to(path: Path) -> Iterator[None]:
+    """Send this process's stdout and stderr to a file at the descriptor level, where Airflow's
+    structured logger (which keeps its own reference to the stream) writes too."""
+    sys.stdout.flush(), sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with path.open("w") as log:
+        os.dup2(log.fileno(), 1), os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush(), sys.stderr.flush()
+            os.dup2(saved[0], 1), os.dup2(saved[1], 2)
+            os.close(saved[0]), os.close(saved[1])
 
 
 def task_states(run: Any) -> dict[str, str]:
