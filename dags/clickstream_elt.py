@@ -37,15 +37,18 @@ def _run_stage(stage: str, context: dict) -> dict:
     """Resolve the run's partition and run one library stage; data errors fail without retry."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    from clickstream.alerts import notify_warnings
     from clickstream.errors import DataError
     from clickstream.pipeline import resolve_partition, run_stage
 
     params, dag_run = context["params"], context["dag_run"]
     day = resolve_partition(params.get("partition_date"), getattr(dag_run, "partition_key", None), dag_run.run_after)
     try:
-        return run_stage(stage, SETTINGS, day, dag_run.run_id, full_refresh=bool(params.get("full_refresh")))
+        summary = run_stage(stage, SETTINGS, day, dag_run.run_id, full_refresh=bool(params.get("full_refresh")))
     except DataError as error:
         raise AirflowFailException(str(error)) from error
+    notify_warnings(SETTINGS, context, summary)
+    return summary
 
 
 @dag(

@@ -65,3 +65,21 @@ def test_the_subject_names_dag_task_and_partition():
 def test_log_links_quote_the_run_id(run_id):
     url = task_log_url("http://af:8080/", "clickstream_elt", run_id, "load")
     assert url == f"http://af:8080/dags/clickstream_elt/runs/{quote(run_id, safe='')}/tasks/load"
+
+
+WARNINGS = {"gate": {"warnings": [{"check": "bot_share", "observed": "0.12", "threshold": "<= 0.1"}]}}
+
+
+def test_warnings_are_emailed_only_when_asked(monkeypatch):
+    from clickstream.alerts import notify_warnings
+
+    with smtp_sink() as (inbox, uri):
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", uri)
+        assert notify_warnings(get_settings(alert_emails="oncall@example.com"), context(), WARNINGS) is False
+        settings = get_settings(alert_emails="oncall@example.com", notify_warnings=True)
+        assert notify_warnings(settings, context(), WARNINGS) is True
+        assert notify_warnings(settings, context(), {"gate": {"warnings": []}}) is False
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0][1]
+    assert message["Subject"] == "[clickstream] 1 warning(s) in clickstream_elt.validate for partition 2025-02-23"
+    assert "bot_share: observed 0.12, expected &lt;= 0.1" in body_text(message)

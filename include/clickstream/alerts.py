@@ -78,6 +78,51 @@ class FailureEmail:
         notifier.notify(context)
 
 
+def warnings_subject(dag_id: str, task_id: str, partition: str, count: int) -> str:
+    return f"[clickstream] {count} warning(s) in {dag_id}.{task_id} for partition {partition}"
+
+
+def warnings_body(task_id: str, run_id: str, partition: str, warnings: list[dict[str, Any]], log_url: str) -> str:
+    items = "".join(
+        f"<li>{html.escape(w['check'])}: observed {html.escape(str(w['observed']))}, "
+        f"expected {html.escape(str(w['threshold']))}</li>"
+        for w in warnings
+    )
+    return (
+        f"<p>The {html.escape(task_id)} gate passed for partition <b>{html.escape(partition)}</b> "
+        f"with {len(warnings)} warning(s):</p><ul>{items}</ul>"
+        f"<p>Run id: <code>{html.escape(run_id)}</code></p>"
+        f'<p>Task log: <a href="{html.escape(log_url)}">{html.escape(log_url)}</a></p>'
+    )
+
+
+def notify_warnings(settings: Settings, context: dict[str, Any], summary: dict[str, Any],
+                    conn_id: str = "smtp_default") -> bool:
+    """Email a gate's warnings when ``CLICKSTREAM_NOTIFY_WARNINGS`` is on; True when an email was sent."""
+    gate = summary.get("gate", summary)
+    warnings = gate.get("warnings") or []
+    if not (settings.notify_warnings and settings.alert_recipients and warnings):
+        return False
+    ti, dag_run = context["ti"], context["dag_run"]
+    partition = partition_of_run(context)
+    try:
+        from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+        with SmtpHook(smtp_conn_id=conn_id) as hook:
+            hook.send_email_smtp(
+                to=settings.alert_recipients,
+                from_email=settings.alert_from_email,
+                subject=warnings_subject(ti.dag_id, ti.task_id, partition, len(warnings)),
+                html_content=warnings_body(ti.task_id, dag_run.run_id, partition, warnings,
+                                           task_log_url(settings.airflow_base_url, ti.dag_id, dag_run.run_id,
+                                                        ti.task_id)),
+            )
+    except Exception:  # a warning summary that cannot be sent is logged, never fails the task
+        log.exception("could not send the warnings email to %s", ", ".join(settings.alert_recipients))
+        return False
+    return True
+
+
 def partition_of_run(context: dict[str, Any]) -> str:
     """The partition a running task works on, from its Airflow context (see pipeline.resolve_partition)."""
     from clickstream.pipeline import resolve_partition
