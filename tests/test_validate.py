@@ -108,6 +108,16 @@ def test_gate_results_are_kept_in_the_warehouse_and_as_json(settings):
     assert json.loads(open(summary["gate_file"]).read())["suite"] == "quarantine"
 
 
+def test_each_gate_run_rebuilds_the_great_expectations_data_docs(settings):
+    from clickstream.gates import data_docs_index
+
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
+    validate_partition(settings, DAY, "r1")
+    index = data_docs_index(settings.gx_dir)
+    pages = list((index.parent / "validations" / "quarantine").rglob("*.html"))
+    assert index.exists() and len(pages) == 1
+
+
 def test_a_partition_without_files_is_an_error_naming_the_folder(settings):
     settings.raw_dir.mkdir(parents=True)
     with pytest.raises(NoInputError, match="no raw file for partition 2025-02-23"):

@@ -95,26 +95,47 @@ def _observed(result: dict[str, Any]) -> str:
     return json.dumps(result, default=str)[:200]
 
 
-def run_suite(suite_name: str, checks: Sequence[Check], batch: Any, partition_date: date, run_id: str) -> GateReport:
-    """Validate a pandas DataFrame with a GX suite built from ``checks``; every result, by check."""
+def run_suite(
+    suite_name: str,
+    checks: Sequence[Check],
+    batch: Any,
+    partition_date: date,
+    run_id: str,
+    project_dir: Path | None = None,
+) -> GateReport:
+    """Validate a pandas DataFrame with a GX suite built from ``checks``; every result, by check.
+
+    With ``project_dir`` the run goes through a file-backed GX project there (suite, validation
+    definition and checkpoint kept up to date) and rebuilds its static Data Docs; without, it runs
+    in an ephemeral context and leaves nothing on disk.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
+    if project_dir is None:
+        context = gx.get_context(mode="ephemeral")
+    else:
+        context = gx.get_context(mode="file", project_root_dir=str(project_dir))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they would flood the task logs
-    batch_definition = (
-        context.data_sources.add_pandas(f"{suite_name}_source")
-        .add_dataframe_asset(f"{suite_name}_batch")
-        .add_batch_definition_whole_dataframe("whole")
-    )
     suite = gx.ExpectationSuite(name=suite_name)
     by_name = {check.name: check for check in checks}
     for check in checks:
         expectation_class = getattr(gx.expectations, check.expectation)
         suite.add_expectation(expectation_class(**check.kwargs, severity=check.severity, meta={"check": check.name}))
-    suite = context.suites.add(suite)
-    validation = batch_definition.get_batch(batch_parameters={"dataframe": batch}).validate(suite)
+    suite = context.suites.add_or_update(suite)
+    batch_definition = _batch_definition(context, suite_name)
+    if project_dir is None:
+        validation = batch_definition.get_batch(batch_parameters={"dataframe": batch}).validate(suite)
+    else:
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+            name=suite_name, validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")]))
+        result = checkpoint.run(batch_parameters={"dataframe": batch},
+                                run_id=gx.RunIdentifier(run_name=f"{partition_date}_{run_id}"))
+        validation = next(iter(result.run_results.values()))
     report = GateReport(suite_name, partition_date, run_id)
     for item in validation.results:
         check = by_name[item.expectation_config.meta["check"]]
@@ -131,6 +152,28 @@ def run_suite(suite_name: str, checks: Sequence[Check], batch: Any, partition_da
             )
         )
     return report
+
+
+def _batch_definition(context: Any, suite_name: str) -> Any:
+    """The suite's in-memory DataFrame batch (created once in a file-backed project)."""
+    name = f"{suite_name}_source"
+    try:
+        source = context.data_sources.get(name)
+    except LookupError:
+        source = context.data_sources.add_pandas(name)
+    try:
+        asset = source.get_asset("batch")
+    except LookupError:
+        asset = source.add_dataframe_asset("batch")
+    try:
+        return asset.get_batch_definition("whole")
+    except LookupError:
+        return asset.add_batch_definition_whole_dataframe("whole")
+
+
+def data_docs_index(project_dir: Path) -> Path:
+    """Where a file-backed GX project keeps its static Data Docs."""
+    return project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
 def _raised(item: Any) -> bool:

@@ -115,7 +115,7 @@ def monitor_partition(settings: Settings, day: date, run_id: str) -> dict[str, A
         metrics, skipped = compute_metrics(con, settings, day)
         checks = [check for check in watchdog_suite(settings, settings.session_timeout_s) if check.name not in skipped]
         batch = pd.DataFrame([{key: _plain(value) for key, value in metrics.items()}])
-        report = gates.run_suite(WATCHDOG, checks, batch, day, run_id)
+        report = gates.run_suite(WATCHDOG, checks, batch, day, run_id, project_dir=settings.gx_dir)
         for check in watchdog_suite(settings, settings.session_timeout_s):
             if check.name in skipped:
                 report.results.append(gates.CheckResult(check.name, check.expectation, check.severity, True,

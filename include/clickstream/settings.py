@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         return self.data_dir / "monitoring"
 
     @cached_property
+    def gx_dir(self) -> Path:
+        """The Great Expectations project: both suites, their results and the static Data Docs."""
+        return self.data_dir / "gx"
+
+    @cached_property
     def warehouse_path(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
 

@@ -143,7 +143,8 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
     quarantine_csv = settings.quarantine_dir / f"{day}.csv"
     quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv(quarantine_csv)
 
-    report = gates.run_suite(QUARANTINE, quarantine_suite(settings), _gate_batch(checked), day, run_id)
+    report = gates.run_suite(QUARANTINE, quarantine_suite(settings), _gate_batch(checked), day, run_id,
+                             project_dir=settings.gx_dir)
     with connect(settings.warehouse_path) as con:
         gate_file = gates.record(report, con, settings.data_dir / "gates" / f"{day}_{QUARANTINE}_{_safe(run_id)}.json")
 
