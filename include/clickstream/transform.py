@@ -1,0 +1,287 @@
+"""The transform stage: run the SQL models of ``sql/staging`` and ``sql/marts`` in dependency order.
+
+A model is one SELECT in one file, headed by its grain and these declarations::
+
+    -- depends_on: stg_events, channel_rules     tables it reads (models, sources, Python models such
+                                                  as dim_user_agents): the run order
+    -- scope: client_id | user_id | date | url | all   the key by which an incremental run replaces
+                                                  its rows (all: always rebuilt whole)
+    -- materialized: temp | ephemeral | view      optional, default a table; temp: a table for this
+                                                  run only; ephemeral: a view in a full rebuild, a
+                                                  temp table of the in-scope rows in an incremental run
+
+A full rebuild creates every table from scratch. An incremental run for partition D first fills the
+scope tables (``_scope_incremental.sql``: the clients, users and dates D can change), then deletes each
+model's in-scope rows and inserts them again. Models filter their inputs on the same scope tables in
+both modes (a full rebuild's scope is everything), so both run one SQL text and give one result.
+
+Settings reach the SQL as DuckDB variables (``SET VARIABLE`` with bound values, read with
+``getvariable()``), never formatted into it. The whole run is one transaction: readers see the old
+tables or the new ones, never a half-built mix.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import hashlib
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from clickstream.settings import Settings
+from clickstream.useragents import parser_version, refresh_user_agents
+from clickstream.warehouse import SQL_DIR, connect
+
+log = logging.getLogger(__name__)
+
+MODEL_DIRS = ("staging", "marts")
+SOURCES = frozenset({"raw_events", "quarantine"})
+PYTHON_MODELS: dict[str, Callable[[duckdb.DuckDBPyConnection], int]] = {"dim_user_agents": refresh_user_agents}
+# scope key -> (scope table, its column); an incremental run replaces rows whose key is in the table.
+SCOPES = {
+    "client_id": ("scope_clients", "client_id"),
+    "user_id": ("scope_users", "user_id"),
+    "date": ("scope_dates", "date"),
+    "url": ("scope_urls", "url"),
+}
+SCOPE_TABLES = ("scope_direct", "scope_users", "scope_clients", "scope_dates", "scope_urls")
+MATERIALIZATIONS = ("table", "temp", "view", "ephemeral")
+RUN_ONLY = ("temp", "ephemeral")
+_HEADER = re.compile(r"^--\s*(depends_on|scope|materialized):(.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Model:
+    """One SQL model file and its declared header."""
+
+    name: str
+    path: Path
+    sql: str
+    depends_on: tuple[str, ...]
+    scope: str
+    materialized: str = "table"
+
+    @property
+    def grain(self) -> str:
+        return self.sql.splitlines()[0].removeprefix("--").strip()
+
+
+def parse_model(path: Path) -> Model:
+    """Read a model file's header; a missing or unknown declaration is an error, not a default."""
+    sql = path.read_text()
+    header = {key: value.strip() for key, value in _HEADER.findall(sql)}
+    if "depends_on" not in header or "scope" not in header:
+        raise ValueError(f"{path}: a model declares '-- depends_on:' and '-- scope:'")
+    if header["scope"] not in (*SCOPES, "all"):
+        raise ValueError(f"{path}: scope must be one of {sorted(SCOPES)} or 'all'")
+    if header.get("materialized", "table") not in MATERIALIZATIONS:
+        raise ValueError(f"{path}: materialized must be one of {MATERIALIZATIONS}")
+    if not sql.startswith("-- Grain:"):
+        raise ValueError(f"{path}: a model's first line is '-- Grain: ...'")
+    depends_on = tuple(name.strip() for name in header["depends_on"].split(",") if name.strip())
+    return Model(path.stem, path, sql, depends_on, header["scope"], header.get("materialized", "table"))
+
+
+def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
+    """Every model in sql/staging and sql/marts (files starting with '_' are run-level scripts)."""
+    models = {}
+    for folder in MODEL_DIRS:
+        for path in sorted((sql_dir / folder).glob("*.sql")):
+            if not path.name.startswith("_"):
+                model = parse_model(path)
+                models[model.name] = model
+    return models
+
+
+def run_order(models: dict[str, Model]) -> list[str]:
+    """Model and Python-model names, each after everything it depends on (ties alphabetical)."""
+    known = set(models) | set(PYTHON_MODELS) | SOURCES
+    graph: dict[str, set[str]] = {name: set() for name in PYTHON_MODELS}
+    for name, model in sorted(models.items()):
+        unknown = set(model.depends_on) - known
+        if unknown:
+            raise ValueError(f"{model.path}: depends on unknown tables {sorted(unknown)}")
+        graph[name] = set(model.depends_on) - SOURCES
+    sorter = graphlib.TopologicalSorter(graph)
+    sorter.prepare()
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    return order
+
+
+def fingerprint(models: dict[str, Model], settings: Settings, sql_dir: Path = SQL_DIR) -> str:
+    """Hash of everything the tables depend on besides the data: SQL, parameters, parser versions.
+
+    An incremental run is only exact on top of tables built by the same definitions, so a changed
+    fingerprint turns the next run into a full rebuild.
+    """
+    digest = hashlib.sha256()
+    for folder in MODEL_DIRS:
+        for path in sorted((sql_dir / folder).glob("*.sql")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(json.dumps(_parameters(settings), sort_keys=True).encode())
+    digest.update(parser_version().encode())
+    return digest.hexdigest()
+
+
+def _parameters(settings: Settings) -> dict[str, Any]:
+    return {
+        "session_timeout_s": settings.session_timeout_s,
+        "attribution_lookback_days": settings.attribution_lookback_days,
+        "time_decay_half_life_days": settings.time_decay_half_life_days,
+        "conversion_events": list(settings.conversion_events),
+    }
+
+
+def _set_variables(con: duckdb.DuckDBPyConnection, settings: Settings, partition_date: date | None) -> None:
+    params = _parameters(settings)
+    con.execute("SET VARIABLE session_timeout_s = ?::BIGINT", [params["session_timeout_s"]])
+    con.execute("SET VARIABLE attribution_lookback_days = ?::INTEGER", [params["attribution_lookback_days"]])
+    con.execute("SET VARIABLE time_decay_half_life_days = ?::DOUBLE", [params["time_decay_half_life_days"]])
+    con.execute("SET VARIABLE conversion_events = ?::VARCHAR[]", [params["conversion_events"]])
+    con.execute("SET VARIABLE partition_date = ?::DATE", [partition_date])
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    query = "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary"
+    views = "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND NOT temporary"
+    return con.execute(query, [name]).fetchone()[0] + con.execute(views, [name]).fetchone()[0] > 0
+
+
+def _full_rebuild_reason(
+    con: duckdb.DuckDBPyConnection,
+    models: dict[str, Model],
+    current: str,
+    partition_date: date | None,
+    full_refresh: bool,
+) -> str | None:
+    """Why this run must rebuild everything, or None when an incremental run is exact."""
+    if full_refresh:
+        return "full_refresh requested"
+    if partition_date is None:
+        return "no partition given"
+    persistent = [name for name, model in models.items() if model.materialized not in RUN_ONLY]
+    missing = [name for name in [*persistent, *PYTHON_MODELS] if not _table_exists(con, name)]
+    if missing:
+        return f"tables missing: {', '.join(missing)}"
+    last = con.execute("SELECT fingerprint FROM transform_runs ORDER BY finished_at DESC LIMIT 1").fetchone()
+    if last is None or last[0] != current:
+        return "models, parameters or parser versions changed since the last run"
+    return None
+
+
+def _run_model(con: duckdb.DuckDBPyConnection, name: str, model: Model | None, full: bool) -> dict[str, Any]:
+    """Build one model; its entry in the summary (row counts only for tables, a view has none to give)."""
+    started = time.perf_counter()
+    result: dict[str, Any] = {"model": name}
+    as_view = model is not None and (model.materialized == "view" or (model.materialized == "ephemeral" and full))
+    if model is None:
+        result["parsed"] = PYTHON_MODELS[name](con)
+    elif model.materialized == "view":
+        if full:  # otherwise the fingerprint says the definition is unchanged
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS {model.sql}")
+    elif model.materialized == "ephemeral" and full:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {model.sql}")
+    elif model.materialized in RUN_ONLY:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {model.sql}")
+    elif full or model.scope == "all":
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS {model.sql}")
+    else:
+        table, column = SCOPES[model.scope]
+        delete = f"DELETE FROM {name} WHERE {model.scope} IN (SELECT {column} FROM {table})"
+        result["deleted"] = con.execute(delete).fetchone()[0]
+        result["inserted"] = con.execute(f"INSERT INTO {name} BY NAME {model.sql}").fetchone()[0]
+    if not as_view:
+        result["rows"] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+RUNS_TABLE = """
+CREATE TABLE IF NOT EXISTS transform_runs (
+    finished_at    TIMESTAMPTZ NOT NULL,
+    run_id         VARCHAR,
+    partition_date DATE,
+    mode           VARCHAR     NOT NULL,  -- full | incremental
+    reason         VARCHAR,               -- why a full rebuild
+    fingerprint    VARCHAR     NOT NULL,
+    seconds        DOUBLE      NOT NULL,
+    summary        JSON        NOT NULL
+)
+"""
+
+
+def run_transform(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    partition_date: date | None,
+    full_refresh: bool = False,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """Build the staging and mart tables: incrementally for ``partition_date`` when that is exact.
+
+    Returns a JSON-able summary: mode, reason for a full rebuild, scope sizes, and per model its
+    seconds and row counts.
+    """
+    started = time.perf_counter()
+    models = discover()
+    order = run_order(models)
+    current = fingerprint(models, settings)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(RUNS_TABLE)
+    reason = _full_rebuild_reason(con, models, current, partition_date, full_refresh)
+    full = reason is not None
+    summary: dict[str, Any] = {
+        "mode": "full" if full else "incremental",
+        "partition_date": partition_date.isoformat() if partition_date else None,
+        "reason": reason,
+    }
+    _set_variables(con, settings, partition_date)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute((SQL_DIR / "staging" / "_macros.sql").read_text())
+        con.execute((SQL_DIR / "staging" / ("_scope_full.sql" if full else "_scope_incremental.sql")).read_text())
+        scope_tables = ("scope_clients", "scope_dates", "scope_urls") if full else SCOPE_TABLES
+        summary["scope"] = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in scope_tables}
+        summary["models"] = [_run_model(con, name, models.get(name), full) for name in order]
+        for name, model in models.items():
+            if model.materialized in RUN_ONLY:
+                kind = "VIEW" if full and model.materialized == "ephemeral" else "TABLE"
+                con.execute(f"DROP {kind} IF EXISTS temp.main.{name}")
+        for name in SCOPE_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+        summary["seconds"] = round(time.perf_counter() - started, 3)
+        con.execute(
+            "INSERT INTO transform_runs VALUES (now(), ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, partition_date, summary["mode"], reason, current, summary["seconds"], json.dumps(summary)],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    log.info("transform %s for %s in %.1f s", summary["mode"], summary["partition_date"], summary["seconds"])
+    return summary
+
+
+def transform(
+    settings: Settings, partition_date: date | None, full_refresh: bool = False, run_id: str | None = None
+) -> dict[str, Any]:
+    """Open the warehouse and run the transform."""
+    with connect(settings.warehouse_path) as con:
+        return run_transform(con, settings, partition_date, full_refresh, run_id)
+
+
+def transform_partition(settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
+    """The stage entry point of ``clickstream.pipeline`` (Airflow task and CLI): ``transform`` for one day."""
+    return transform(settings, day, full_refresh, run_id)

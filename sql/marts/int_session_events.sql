@@ -1,0 +1,25 @@
+-- Grain: one row per non-bot event with the start of its session: a client's first event, and every event
+-- whose gap to the client's previous one is session_timeout_s or more, starts a session.
+-- Only times matter, so events are ordered by time alone: tied events have a gap of 0, so one start per time.
+-- depends_on: int_scoped_events
+-- scope: client_id
+-- materialized: temp
+with events as (
+    select event_id, client_id, event_at, event_name, is_conversion, revenue
+    from int_scoped_events
+    where not is_bot
+),
+
+gaps as (
+    select
+        *,
+        epoch_us(event_at) - epoch_us(lag(event_at) over (partition by client_id order by event_at)) as gap_us
+    from events
+)
+
+select
+    * exclude (gap_us),
+    -- The latest start at or before the event (the default frame includes events tied on time).
+    max(case when gap_us is null or gap_us >= getvariable('session_timeout_s') * 1000000 then event_at end)
+        over (partition by client_id order by event_at) as started_at
+from gaps

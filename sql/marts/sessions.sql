@@ -1,0 +1,104 @@
+-- Grain: one row per session of a non-bot client; channel, landing page and device come from its first event
+-- (earliest, ties broken by event_id), which also names it: session_id = md5(client_id | first event_id).
+-- depends_on: int_session_events, stg_events, int_client_identity, channel_rules
+-- scope: client_id
+with totals as (
+    select
+        client_id,
+        started_at,
+        max(event_at) as ended_at,
+        min(event_id) filter (where event_at = started_at) as first_event_id,
+        count(*) as events,
+        count(*) filter (where event_name = 'page_viewed') as page_views,
+        count(*) filter (where event_name = 'product_added_to_cart') as add_to_carts,
+        count(*) filter (where event_name = 'checkout_started') as checkout_starts,
+        count(*) filter (where is_conversion) as orders,
+        coalesce(sum(revenue) filter (where is_conversion), 0) as revenue
+    from int_session_events
+    group by client_id, started_at
+),
+
+first_events as (
+    select
+        t.*, e.page_path, e.utm_source, e.utm_medium, e.utm_campaign, e.gclid, e.referrer_host,
+        e.referrer_kind, e.device_type, e.os, e.browser
+    from totals as t
+    inner join stg_events as e on t.first_event_id = e.event_id
+    where e.partition_date between getvariable('scope_first_partition') and getvariable('scope_last_partition')
+),
+
+-- What the channel rules read; rules are matched once per distinct key, not once per session.
+keyed as (
+    select
+        *,
+        coalesce(utm_source, utm_medium, utm_campaign) as any_utm,
+        -- Structs compare NULL fields as equal, so this is a join key that keeps NULLs apart from values.
+        {
+            'utm_medium': utm_medium, 'gclid': gclid, 'any_utm': any_utm,
+            'referrer_host': referrer_host, 'referrer_kind': referrer_kind
+        } as channel_key
+    from first_events
+),
+
+channels as (
+    select
+        k.channel_key,
+        arg_min(r.channel, r.priority) as channel
+    from (select distinct channel_key, channel_key.* from keyed) as k
+    inner join channel_rules as r
+        on case r.field
+            when 'utm_medium' then k.utm_medium
+            when 'gclid' then k.gclid
+            when 'utm' then k.any_utm
+            when 'referrer_host' then k.referrer_host
+            when 'referrer_kind' then k.referrer_kind
+        end glob r.pattern
+    group by k.channel_key
+),
+
+sessions as (
+    select
+        md5(t.client_id || '|' || t.first_event_id) as session_id,
+        t.client_id,
+        i.user_id,
+        t.started_at,
+        t.ended_at,
+        cast(t.started_at as date) as session_date,
+        (epoch_us(t.ended_at) - epoch_us(t.started_at)) / 1e6 as duration_s,
+        t.events,
+        t.page_views,
+        t.add_to_carts,
+        t.checkout_starts,
+        t.page_path as landing_page,
+        -- Unassigned, as in GA4, if the rules were edited so that nothing matches.
+        coalesce(c.channel, 'Unassigned') as channel,
+        t.utm_source,
+        t.utm_medium,
+        t.utm_campaign,
+        t.gclid,
+        t.referrer_host,
+        t.device_type,
+        t.os,
+        t.browser,
+        t.orders > 0 as converted,
+        t.orders,
+        t.revenue,
+        i.first_seen_at as client_first_seen_at
+    from keyed as t
+    inner join int_client_identity as i on t.client_id = i.client_id
+    left join channels as c on t.channel_key = c.channel_key
+),
+
+-- A user's first session is the earliest of their clients' first sessions (ties broken by session_id).
+firsts as (
+    select user_id, min({'started_at': started_at, 'session_id': session_id}).session_id as first_session_id
+    from sessions
+    where started_at = client_first_seen_at
+    group by user_id
+)
+
+select
+    s.* exclude (client_first_seen_at),
+    s.session_id = f.first_session_id as is_new_user
+from sessions as s
+inner join firsts as f on s.user_id = f.user_id

@@ -1,0 +1,50 @@
+-- Scope of an incremental run for getvariable('partition_date'): everything that partition can change.
+-- Runs before any model, so the tables it reads still describe the previous run.
+
+-- Clients whose events can have changed: those with events in the partition now, and those that had
+-- some at the previous run (a reloaded file may have dropped them).
+create or replace temp table scope_direct as
+select client_id from raw_events where partition_date = getvariable('partition_date')
+union
+select client_id from int_client_identity
+where getvariable('partition_date') between first_partition_date and last_partition_date;
+
+-- Users whose rows can change: each changed client's previous user and every user it can map to now: itself
+-- or an email of its events, which are the events it had (their emails are kept in int_client_identity) and
+-- the partition's. A superset of the one int_client_identity will pick.
+create or replace temp table scope_users as
+select user_id from int_client_identity where client_id in (select client_id from scope_direct)
+union
+select unnest(emails) from int_client_identity where client_id in (select client_id from scope_direct)
+union
+select client_id from scope_direct
+union
+select user_email from stg_events_base
+where partition_date = getvariable('partition_date') and user_email is not null;
+
+-- Clients whose sessions, orders or attribution can change: the changed clients and every client of an
+-- affected user (is_new_user and attribution candidates span all of a user's devices).
+create or replace temp table scope_clients as
+select client_id from scope_direct
+union
+select client_id from int_client_identity where user_id in (select user_id from scope_users);
+
+-- Dates whose daily figures can change: the partition's events lie within a day of it (the contract's
+-- window), and every other event of an affected client lies in one of its previous sessions (bots aside,
+-- whose other events do not change), so new sessions and orders fall on those dates too.
+create or replace temp table scope_dates as
+select getvariable('partition_date') + day_offset as date from (values (-1), (0), (1)) as offsets (day_offset)
+union
+select unnest(generate_series(session_date, cast(ended_at as date), interval 1 day))::date
+from sessions where client_id in (select client_id from scope_clients);
+
+-- URLs the partition may add; the others are parsed already.
+create or replace temp table scope_urls as
+select page_url as url from raw_events where partition_date = getvariable('partition_date')
+union
+select referrer from raw_events where partition_date = getvariable('partition_date') and referrer is not null;
+
+-- Every in-scope event lies in a partition within a day of a scope date (the contract's window):
+-- models add this range to their raw_events scans so that DuckDB skips the other partitions' row groups.
+set variable scope_first_partition = (select min(date) - 1 from scope_dates);
+set variable scope_last_partition = (select max(date) + 1 from scope_dates);

@@ -1,0 +1,126 @@
+"""The runner: model discovery, dependency order, full versus incremental, one transaction per run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from transform_helpers import at, event, insert, rows
+
+from clickstream.settings import Settings
+from clickstream.transform import SCOPE_TABLES, SOURCES, discover, parse_model, run_order, run_transform, transform
+
+_TABLE_REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_CTE = re.compile(r"\b([a-z_][a-z0-9_]*)\s+as\s+\(", re.IGNORECASE)
+
+
+def test_models_run_in_dependency_order():
+    assert run_order(discover()) == [
+        "channel_rules",
+        "conversion_events",
+        "dim_user_agents",
+        "stg_urls",
+        "stg_events_base",
+        "int_scoped_events",
+        "stg_events",
+        "int_client_identity",
+        "int_session_events",
+        "order_items",
+        "sessions",
+        "funnel_daily",
+        "orders",
+        "attribution",
+        "daily_kpis",
+        "dim_users",
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(discover()))
+def test_declared_dependencies_are_exactly_the_tables_the_sql_reads(name):
+    model = discover()[name]
+    code = re.sub(r"--[^\n]*", "", model.sql)
+    read = set(_TABLE_REFERENCE.findall(code)) - set(_CTE.findall(code)) - set(SCOPE_TABLES)
+    assert read == set(model.depends_on)
+
+
+def test_every_model_states_its_grain():
+    for model in discover().values():
+        assert model.grain.startswith("Grain: one row per"), model.name
+
+
+def test_a_dependency_on_an_unknown_table_is_an_error(tmp_path):
+    (tmp_path / "staging").mkdir()
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "m.sql").write_text(
+        "-- Grain: one row per x.\n-- depends_on: nowhere\n-- scope: all\nselect 1"
+    )
+    with pytest.raises(ValueError, match="unknown tables"):
+        run_order(discover(tmp_path))
+
+
+def test_a_model_without_a_scope_is_an_error(tmp_path):
+    path = tmp_path / "m.sql"
+    path.write_text("-- Grain: one row per x.\n-- depends_on:\nselect 1")
+    with pytest.raises(ValueError, match="scope"):
+        parse_model(path)
+
+
+def test_the_first_run_is_full_and_the_next_incremental(con, transform_settings):
+    insert(con, [event("c1", at(0))])
+    first = run_transform(con, transform_settings, date(2025, 2, 23))
+    second = run_transform(con, transform_settings, date(2025, 2, 23))
+    assert first["mode"] == "full"
+    assert first["reason"].startswith("tables missing: channel_rules, conversion_events")
+    assert (second["mode"], second["reason"]) == ("incremental", None)
+    assert json.loads(json.dumps(second)) == second
+
+
+def test_changed_parameters_force_a_full_rebuild(con, transform_settings):
+    insert(con, [event("c1", at(0)), event("c1", at(900))])
+    run_transform(con, transform_settings, None)
+    shorter = Settings(data_dir=transform_settings.data_dir, session_timeout_s=600)
+    summary = run_transform(con, shorter, date(2025, 2, 23))
+    assert summary["mode"] == "full"
+    assert rows(con, "SELECT count(*) FROM sessions") == [(2,)]
+
+
+def test_the_summary_lists_every_model_with_rows_and_seconds(con, transform_settings):
+    insert(con, [event("c1", at(0)), event("c2", at(0))])
+    summary = run_transform(con, transform_settings, None)
+    by_model = {entry["model"]: entry for entry in summary["models"]}
+    assert list(by_model) == run_order(discover())
+    assert by_model["sessions"]["rows"] == 2
+    assert all(entry["seconds"] >= 0 for entry in summary["models"])
+
+
+def test_a_failing_run_leaves_the_previous_tables(con, transform_settings, monkeypatch):
+    insert(con, [event("c1", at(0))])
+    run_transform(con, transform_settings, None)
+    insert(con, [event("c2", at(0))])
+    models = discover()
+    broken = dataclasses.replace(models["dim_users"], sql="select nonsense")
+    monkeypatch.setattr("clickstream.transform.discover", lambda: models | {"dim_users": broken})
+    with pytest.raises(Exception, match="nonsense"):
+        run_transform(con, transform_settings, None, full_refresh=True)
+    assert rows(con, "SELECT client_id FROM sessions") == [("c1",)]
+
+
+def test_transform_opens_the_warehouse_of_the_settings(transform_settings):
+    from clickstream.warehouse import connect
+
+    with connect(transform_settings.warehouse_path) as con:
+        insert(con, [event("c1", at(0))])
+    summary = transform(transform_settings, None)
+    assert summary["mode"] == "full"
+    with connect(transform_settings.warehouse_path, read_only=True) as con:
+        assert rows(con, "SELECT count(*) FROM sessions") == [(1,)]
+
+
+def test_sources_are_the_load_stage_tables():
+    migration = (Path(__file__).resolve().parents[2] / "sql" / "migrations" / "001_raw.sql").read_text()
+    for source in SOURCES:
+        assert f"CREATE TABLE IF NOT EXISTS {source} (" in migration
