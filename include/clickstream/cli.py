@@ -100,8 +100,14 @@ def cmd_airflow_standalone(args: argparse.Namespace, settings: Settings) -> int:
     env = airflow_env(settings.data_dir)
     prepare(env)
     home = Path(env["AIRFLOW_HOME"])
-    print(f"Starting Airflow standalone (AIRFLOW_HOME={home}); web UI on http://localhost:8080")
-    print(f"Sign in with the user and password printed below (also in {home}/simple_auth_manager_passwords.json*).")
+    passwords = home / "simple_auth_manager_passwords.json.generated"
+    print(f"Starting Airflow standalone (AIRFLOW_HOME={home}); web UI on http://localhost:8080", flush=True)
+    if passwords.exists():
+        logins = ", ".join(f"user {user!r} password {pw!r}" for user, pw in json.loads(passwords.read_text()).items())
+        print(f"Sign in with {logins} (from {passwords}).", flush=True)
+    else:
+        print(f"Sign in as 'admin' with the password Airflow prints below on first start (kept in {passwords}).",
+              flush=True)
     os.execvpe(str(Path(sys.executable).with_name("airflow")), ["airflow", "standalone"], env)
 
 

@@ -39,6 +39,8 @@ def airflow_env(
             "CLICKSTREAM_DATA_DIR": str(data_dir.resolve()),
             "GX_ANALYTICS_ENABLED": "False",
             "TQDM_DISABLE": "1",
+            # airflow standalone starts its components as `airflow ...`: the venv's must come first.
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
         }
     )
     env.update(extra or {})
