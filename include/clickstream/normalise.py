@@ -65,28 +65,38 @@ def _clean(column: str) -> pl.Expr:
     return pl.when(trimmed.str.len_bytes() > 0).then(trimmed)
 
 
-def _utc_timestamp(text: pl.Expr) -> pl.Expr:
-    """The contract's timestamp as a UTC ``Datetime('us')``; null when it is not one."""
-    parts = text.str.extract_groups(TIMESTAMP_PATTERN)
-    year, month, day, hour, minute, second = (parts.struct.field(str(i)).cast(pl.Int32) for i in range(1, 7))
-    fraction = parts.struct.field("7").fill_null("0").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int32)
-    zone = parts.struct.field("8")
-    offset_sign = pl.when(zone.str.starts_with("-")).then(-1).otherwise(1)
-    offset_hours = zone.str.slice(1, 2).cast(pl.Int32, strict=False).fill_null(0)
-    offset_minutes = zone.str.slice(4, 2).cast(pl.Int32, strict=False).fill_null(0)
-    month_ok = month.is_between(1, 12)
-    safe_month = pl.when(month_ok).then(month).otherwise(1)
-    days_in_month = pl.date(year.clip(1, 9999), safe_month, 1).dt.month_end().dt.day().cast(pl.Int32)
-    valid = (
-        year.is_between(1, 9999)
-        & month_ok
-        & day.is_between(1, days_in_month)
+def with_utc_timestamp(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
+    """Add ``target``: the contract's timestamp in ``source`` as a UTC ``Datetime('us')``, null when it is not one.
+
+    Built in steps of materialised columns: the regex runs once per row, not once per use of a part.
+    """
+    parts = ("_year", "_month", "_day", "_hour", "_minute", "_second", "_fraction", "_zone")
+    frame = frame.with_columns(pl.col(source).str.extract_groups(TIMESTAMP_PATTERN).alias("_parts")).with_columns(
+        *(pl.col("_parts").struct.field(str(i)).cast(pl.Int32).alias(name) for i, name in enumerate(parts[:6], 1)),
+        pl.col("_parts").struct.field("7").fill_null("0").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int32)
+        .alias("_fraction"),
+        pl.col("_parts").struct.field("8").alias("_zone"),
+    )
+    year, month, day, hour, minute, second, fraction, zone = (pl.col(name) for name in parts)
+    frame = frame.with_columns(
+        _offset_sign=pl.when(zone.str.starts_with("-")).then(-1).otherwise(1),
+        _offset_hours=zone.str.slice(1, 2).cast(pl.Int32, strict=False).fill_null(0),
+        _offset_minutes=zone.str.slice(4, 2).cast(pl.Int32, strict=False).fill_null(0),
+        _days_in_month=pl.date(year.clip(1, 9999), pl.when(month.is_between(1, 12)).then(month).otherwise(1), 1)
+        .dt.month_end().dt.day().cast(pl.Int32),
+    )
+    offset_hours, offset_minutes = pl.col("_offset_hours"), pl.col("_offset_minutes")
+    frame = frame.with_columns(
+        _valid=year.is_between(1, 9999)
+        & month.is_between(1, 12)
+        & day.is_between(1, pl.col("_days_in_month"))
         & hour.is_between(0, 23)
         & minute.is_between(0, 59)
         & second.is_between(0, 59)
         & offset_hours.is_between(0, 23)
         & offset_minutes.is_between(0, 59)
     )
+    valid = pl.col("_valid")
     local = pl.datetime(
         pl.when(valid).then(year).otherwise(2000),
         pl.when(valid).then(month).otherwise(1),
@@ -97,9 +107,13 @@ def _utc_timestamp(text: pl.Expr) -> pl.Expr:
         fraction,
         time_unit="us",
     )
-    utc = local - pl.duration(minutes=offset_sign * (offset_hours * 60 + offset_minutes))
-    in_range = utc.dt.year().is_between(1, 9999)  # Python's datetime range, as the contract's reference
-    return pl.when(valid & in_range).then(utc).dt.replace_time_zone("UTC")
+    frame = frame.with_columns(
+        _utc=local - pl.duration(minutes=pl.col("_offset_sign") * (offset_hours * 60 + offset_minutes))
+    )
+    in_range = pl.col("_utc").dt.year().is_between(1, 9999)  # Python's datetime range, as the contract's reference
+    return frame.with_columns(
+        pl.when(valid & in_range).then(pl.col("_utc")).dt.replace_time_zone("UTC").alias(target)
+    ).drop("_parts", *parts, "_offset_sign", "_offset_hours", "_offset_minutes", "_days_in_month", "_valid", "_utc")
 
 
 def _event_data_lookup(values: pl.Series) -> pl.DataFrame:
@@ -134,8 +148,7 @@ def apply_contract(
     empty_data = pl.col("event_data").is_null() | pl.col("event_data").is_in(list(NULL_EVENT_DATA))
     event_name = pl.col("event_name").str.to_lowercase()
     known_name = event_name.is_in(list(event_names))
-    frame = frame.with_columns(
-        event_at=_utc_timestamp(pl.col("timestamp")),
+    frame = with_utc_timestamp(frame, "timestamp", "event_at").with_columns(
         event_name=event_name,
         event_data=pl.when(empty_data).then(pl.lit("{}")).otherwise(pl.col("_canonical")),
         _revenue_ok=pl.when(empty_data).then(False).otherwise(pl.col("_revenue_ok")),
