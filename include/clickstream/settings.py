@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Holds raw/, quarantine/, warehouse.duckdb, reports/.")
     schedule: str = Field("30 2 * * *", description="Cron schedule of the DAG, in UTC.")
 
+    duckdb_memory_limit: str = Field("1536MB", description="DuckDB's memory limit; beyond it, it spills to disk.")
+
     # validate
     max_quarantine_rate: float = Field(0.05, ge=0, le=1, description="Critical: quarantined share of a day.")
     # Comma-separated in the environment (NoDecode: not JSON).

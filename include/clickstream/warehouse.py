@@ -46,12 +46,24 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 
 @contextmanager
-def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse (migrated when writable); a lock held elsewhere is a WarehouseBusyError."""
+def connect(
+    path: Path, read_only: bool = False, memory_limit: str | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse (migrated when writable); a lock held elsewhere is a WarehouseBusyError.
+
+    DuckDB would take 80% of RAM by default; the limit (CLICKSTREAM_DUCKDB_MEMORY_LIMIT) keeps a stage's
+    memory bounded, spilling to a temp folder beside the warehouse instead.
+    """
+    from clickstream.settings import get_settings
+
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+    config = {
+        "memory_limit": memory_limit or get_settings().duckdb_memory_limit,
+        "temp_directory": str(path.parent / ".duckdb_spill"),
+    }
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             raise WarehouseBusyError(
