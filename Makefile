@@ -31,7 +31,8 @@ run: data ## Set up, generate sample data, run the DAG through Airflow for every
 airflow: data ## Start Airflow (standalone) with the web UI on http://localhost:8080
 	$(BIN)/clickstream airflow-standalone
 
-test: $(STAMP) ## Run the test suite
+test: $(STAMP) ## Lint, then run the test suite
+	$(BIN)/ruff check dags plugins include tests
 	$(BIN)/pytest
 
 lint: $(STAMP) ## Lint with ruff (Airflow's AIR rules included)
