@@ -1,0 +1,233 @@
+"""clickstream_elt on Airflow's real services, started the way docker-compose.yaml starts them (issue 8).
+
+Once per module: a fresh PostgreSQL database as the metadata DB, ``airflow db migrate`` and the warehouse
+pool, then ``api-server``, ``scheduler``, ``dag-processor``, ``triggerer`` and, with the CeleryExecutor of
+the compose file, ``celery worker`` on the local Redis, as separate processes (tests/integration/
+airflow_services.py). Generated data (2 days of ~500 events), alert emails to an SMTP server in this
+process. The tests go through the REST API v2 with a SimpleAuthManager token, as the UI does, and through
+the UI itself in headless Chromium. Service and task logs are copied to test-artifacts/airflow-services/.
+
+Needs PostgreSQL on 127.0.0.1:5432 (skipped without it), Redis on 6379 for the CeleryExecutor (otherwise
+the LocalExecutor runs the tasks; ``CLICKSTREAM_IT_EXECUTOR`` forces one), Chromium for the browser test.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from airflow_services import (
+    ADMIN,
+    AirflowServices,
+    celery_executor_problem,
+    postgres_unavailable,
+    redis_unavailable,
+)
+from smtp_sink import body_text, smtp_sink
+
+from clickstream.generate import generate
+from clickstream.local_airflow import DAG_ID, PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+
+DAY, NEXT_DAY = date(2025, 2, 23), date(2025, 2, 24)  # the generated days
+BROKEN_DAY = date(2025, 3, 3)  # a day file with 80% missing client_id
+TASKS = ["validate", "load", "transform", "analyze", "monitor"]
+ONCALL = "oncall@example.com"
+RUN_TIMEOUT = 360
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def celery_problem() -> str | None:
+    """Why the compose file's CeleryExecutor cannot run here (None: it can)."""
+    return redis_unavailable() or celery_executor_problem()
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory, celery_problem):
+    """The running services (an AirflowServices with ``.inbox``, the alert emails received so far)."""
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(f"needs PostgreSQL for the Airflow metadata DB: {reason}")
+    executor = os.environ.get("CLICKSTREAM_IT_EXECUTOR") or ("LocalExecutor" if celery_problem else "CeleryExecutor")
+    root = tmp_path_factory.mktemp("airflow-services")
+    data_dir = root / "data"
+    generate(data_dir, DAY, 2, events_per_day=500, seed=3, truth=False)
+    with smtp_sink() as (inbox, smtp_uri):
+        services = AirflowServices(root, data_dir, executor=executor, extra_env={
+            "CLICKSTREAM_ALERT_EMAILS": ONCALL,
+            "AIRFLOW_CONN_SMTP_DEFAULT": smtp_uri,
+        })
+        services.inbox = inbox
+        started = time.monotonic()
+        try:
+            services.start()
+            yield services
+        finally:
+            services.timings["module total"] = time.monotonic() - started
+            services.stop()
+            keep_logs(services)
+
+
+def keep_logs(services: AirflowServices) -> None:
+    """Service logs, task logs and timings to test-artifacts/airflow-services/ (replacing the last run's)."""
+    target = ARTIFACTS / "airflow-services"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    shutil.copytree(services.log_dir, target / "services")
+    task_logs = services.root / "airflow_home" / "logs"
+    if task_logs.is_dir():
+        shutil.copytree(task_logs, target / "tasks")
+    summary = {"executor": services.executor, "timings_s": {k: round(v, 1) for k, v in services.timings.items()}}
+    (target / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(f"\nairflow services: {summary}; logs in {target}")
+
+
+@pytest.fixture(scope="module")
+def api(airflow):
+    with airflow.client() as client:
+        yield client
+
+
+def run_partition(airflow: AirflowServices, api, day: date) -> tuple[dict, dict[str, str]]:
+    """Trigger a run for the partition through the REST API, wait for it; (dag run, task states)."""
+    started = time.monotonic()
+    run = airflow.trigger(api, day.isoformat())
+    assert run["conf"] == {"partition_date": day.isoformat()} and run["run_type"] == "manual"
+    finished = airflow.wait_for_run(api, run["dag_run_id"], RUN_TIMEOUT)
+    airflow.timings[f"run {day}"] = time.monotonic() - started
+    return finished, airflow.task_states(api, run["dag_run_id"])
+
+
+def raw_event_count(data_dir: Path, day: date) -> int:
+    from clickstream.warehouse import connect
+
+    with connect(data_dir / "warehouse.duckdb", read_only=True) as con:  # closed at once: the worker writes
+        return con.execute("SELECT count(*) FROM raw_events WHERE partition_date = ?", [day]).fetchone()[0]
+
+
+def test_the_compose_executor_celery_can_run_here(celery_problem):
+    """docker-compose.yaml runs the CeleryExecutor: its provider must import with the pinned packages."""
+    if celery_problem and redis_unavailable():
+        pytest.skip(f"needs Redis for the Celery broker: {celery_problem}")
+    assert celery_problem is None, (
+        f"the CeleryExecutor of docker-compose.yaml cannot start with the packages of constraints.txt: "
+        f"{celery_problem}")
+
+
+def test_every_service_is_healthy_and_the_dag_is_loaded_unpaused(airflow, api):
+    assert {part: airflow.health[part]["status"] for part in
+            ("metadatabase", "scheduler", "triggerer", "dag_processor")} == dict.fromkeys(
+        ("metadatabase", "scheduler", "triggerer", "dag_processor"), "healthy")
+    dag = airflow.wait_until(lambda: (r := api.get(f"/api/v2/dags/{DAG_ID}")).status_code == 200 and r.json(),
+                             120, f"the dag-processor to serialize {DAG_ID}")
+    assert dag["is_paused"] is False
+    assert api.get("/api/v2/importErrors").json()["total_entries"] == 0
+    pool = api.get("/api/v2/pools/clickstream_warehouse").json()
+    assert pool["slots"] == 1
+
+
+def test_the_api_needs_a_token_and_refuses_a_wrong_password(airflow):
+    import httpx
+
+    assert airflow.token(ADMIN, "not-the-password").status_code == 401
+    assert httpx.get(f"{airflow.base_url}/api/v2/dags/{DAG_ID}", timeout=30).status_code == 401
+    assert airflow.token().status_code == 201
+
+
+def test_a_triggered_partition_runs_green_and_loads_the_warehouse(airflow, api):
+    run, tasks = run_partition(airflow, api, DAY)
+    assert run["state"] == "success", tasks
+    assert tasks == dict.fromkeys(TASKS, "success")
+    assert raw_event_count(airflow.data_dir, DAY) > 400
+    assert (airflow.data_dir / "reports" / DAY.isoformat() / "report.html").stat().st_size > 10_000
+    reports = api.get("/clickstream-reports/api/reports").json()  # the plugin, on the API server
+    assert DAY.isoformat() in [report["partition_date"] for report in reports]
+    assert airflow.inbox.messages == []
+
+
+def test_a_broken_partition_fails_and_emails_the_oncall_once(airflow, api):
+    raw = airflow.data_dir / "raw"
+    with (raw / f"events_{BROKEN_DAY}.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["client_id", "page_url", "referrer", "timestamp", "event_name", "event_data", "user_agent"])
+        for i in range(100):
+            client = f"c{i}" if i % 5 == 0 else ""  # 80% missing client_id
+            writer.writerow([client, "https://puffy.com/", "", f"{BROKEN_DAY}T10:{i % 60:02d}:00.000Z",
+                             "page_viewed", "", "Mozilla/5.0"])
+    sent_before = len(airflow.inbox.messages)
+    run, tasks = run_partition(airflow, api, BROKEN_DAY)
+    assert run["state"] == "failed"
+    assert tasks["validate"] == "failed" and tasks["load"] == "upstream_failed", tasks
+    airflow.wait_until(lambda: len(airflow.inbox.messages) > sent_before, 60, "the alert email")
+    time.sleep(5)  # a second email (e.g. from a retry) would arrive by now
+    emails = airflow.inbox.messages[sent_before:]
+    assert len(emails) == 1
+    recipients, message = emails[0]
+    assert recipients == [ONCALL]
+    assert message["Subject"] == f"[clickstream] FAILED {DAG_ID}.validate for partition {BROKEN_DAY}"
+    body = body_text(message)
+    assert "quarantine_rate: observed 0.8, expected &lt;= 0.05" in body
+    assert f"{airflow.base_url}/dags/{DAG_ID}/runs/" in body  # the log link points at this API server
+    log = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}/taskInstances/validate/logs/1")
+    assert log.status_code == 200 and "quarantine_rate" in log.text  # the worker's log, served by the API
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium: "
+                                                  "apt-get install -y chromium chromium-driver")
+def test_the_ui_signs_in_and_triggers_a_partition_that_succeeds(airflow, api):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(60_000)
+        try:
+            page.goto(f"{airflow.base_url}/dags/{DAG_ID}")
+            page.wait_for_url("**/auth/login**")  # SimpleAuthManager's sign-in page
+            page.locator("input[name=username]").fill(ADMIN)
+            page.locator("input[name=password]").fill(airflow.password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"**/dags/{DAG_ID}")
+
+            page.get_by_role("button", name="Trigger").first.click()
+            form = page.get_by_role("dialog")
+            expect(form.get_by_text("Partition date")).to_be_visible()
+            form.locator("#element_partition_date").fill(NEXT_DAY.isoformat())
+            started = time.monotonic()
+            form.get_by_role("button", name="Trigger").click()
+            page.wait_for_url(f"**/dags/{DAG_ID}/runs/**")  # the UI opens the new run
+            run_id = unquote(page.url.split("/runs/", 1)[1].split("/")[0].split("?")[0])
+            run = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}").json()
+            assert run["conf"]["partition_date"] == NEXT_DAY.isoformat()
+            assert (run["run_type"], run["triggering_user_name"]) == ("manual", ADMIN)
+
+            finished = airflow.wait_for_run(api, run_id, RUN_TIMEOUT)
+            airflow.timings[f"run {NEXT_DAY} (UI)"] = time.monotonic() - started
+            assert finished["state"] == "success", airflow.task_states(api, run_id)
+            page.reload()
+            expect(page.get_by_text(run_id).first).to_be_visible()
+            # The run's state badge, and one per task instance in the table below it.
+            expect(page.get_by_text("Success", exact=True).filter(visible=True)).to_have_count(1 + len(TASKS))
+            page.screenshot(path=str(ARTIFACTS / "airflow-ui-triggered-run.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "airflow-ui-failure.png"))
+            raise
+        finally:
+            browser.close()
+    assert airflow.task_states(api, run_id) == dict.fromkeys(TASKS, "success")
+    assert raw_event_count(airflow.data_dir, NEXT_DAY) > 400
