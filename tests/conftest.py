@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# Tests make their own settings: none leak in from the shell or the Makefile (which exports the data dir).
+for name in [name for name in os.environ if name.startswith("CLICKSTREAM_")]:
+    del os.environ[name]
 # Airflow reads its home when first imported: tests get a throwaway one, never the project's.
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="clickstream-airflow-home-")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
