@@ -19,6 +19,8 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[
 
 from clickstream.settings import Settings, get_settings  # noqa: E402
 
+Settings.model_config["env_file"] = None  # nor from a developer's .env
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:

@@ -30,7 +30,13 @@ def test_every_setting_is_documented_in_env_example():
 def test_env_example_values_are_the_defaults(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text(ENV_EXAMPLE.read_text())
-    assert Settings() == Settings(_env_file=None)
+    assert Settings(_env_file=".env") == Settings(_env_file=None)
+
+
+def test_a_dot_env_file_is_read(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("CLICKSTREAM_MAX_QUARANTINE_RATE=0.2\n")
+    assert Settings(_env_file=".env").max_quarantine_rate == 0.2
 
 
 def test_variables_override_defaults(monkeypatch):
