@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import CronTriggerTimetable, Param, dag, task
+from airflow.sdk import CronTriggerTimetable, Param, chain, dag, task
 
 from clickstream.alerts import FailureEmail
+from clickstream.pipeline import STAGES
 from clickstream.settings import get_settings
 
 SETTINGS = get_settings()
@@ -82,27 +83,14 @@ def _run_stage(stage: str, context: dict) -> dict:
     },
 )
 def clickstream_elt():
-    @task(task_id="validate", pool=WAREHOUSE_POOL)
-    def validate(**context) -> dict:
-        return _run_stage("validate", context)
+    def stage_task(stage: str):
+        @task(task_id=stage, pool=WAREHOUSE_POOL, doc_md=f"Runs `clickstream.pipeline.run_stage('{stage}', ...)`.")
+        def run_stage_task(**context) -> dict:
+            return _run_stage(stage, context)
 
-    @task(task_id="load", pool=WAREHOUSE_POOL)
-    def load(**context) -> dict:
-        return _run_stage("load", context)
+        return run_stage_task()
 
-    @task(task_id="transform", pool=WAREHOUSE_POOL)
-    def transform(**context) -> dict:
-        return _run_stage("transform", context)
-
-    @task(task_id="analyze", pool=WAREHOUSE_POOL)
-    def analyze(**context) -> dict:
-        return _run_stage("analyze", context)
-
-    @task(task_id="monitor", pool=WAREHOUSE_POOL)
-    def monitor(**context) -> dict:
-        return _run_stage("monitor", context)
-
-    validate() >> load() >> transform() >> analyze() >> monitor()
+    chain(*(stage_task(stage) for stage in STAGES))
 
 
 clickstream_elt()
