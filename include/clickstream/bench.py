@@ -667,25 +667,13 @@ def task_baseline(spec: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 def task_airflow(spec: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """The 14 partitions through Airflow: ``run_partitions`` (db migrate, pool, one dag.test per day)."""
-    from importlib import import_module
+    from clickstream.pipeline import STAGES, entry_point
 
-    from clickstream.pipeline import _ENTRY_POINTS
-
-    missing = [f"{module}.{function}" for module, function in _ENTRY_POINTS.values()
-               if not hasattr(import_module(module), function)]
-    if missing:  # the DAG's task would fail, then wait out its retries
-        raise RuntimeError(f"stage entry point(s) missing: {', '.join(missing)}")
+    for stage in STAGES:  # a missing one would fail the DAG's task only after its retries
+        entry_point(stage)
     os.environ["AIRFLOW_HOME"] = spec["airflow_home"]
     os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
-    from contextlib import nullcontext
-
-    import clickstream.local_airflow as local_airflow
     from clickstream.local_airflow import run_partitions
-
-    # run_partitions sends each run's output to its own file with redirect_stdout; structlog's loggers
-    # keep the sys.stdout they first wrote to, so the second run writes to the first run's closed file
-    # ("I/O operation on closed file"). Here everything goes to this worker's log, which stays open.
-    local_airflow.redirect_stdout = local_airflow.redirect_stderr = lambda target: nullcontext()
 
     data_dir = Path(spec["data_dir"])
     days = [date.fromisoformat(day) for day in spec["days"]]

@@ -7,6 +7,7 @@ importing this module (as the DAG file does) stays cheap.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from importlib import import_module
 from typing import Any
@@ -24,12 +25,17 @@ _ENTRY_POINTS = {
 _TAKES_FULL_REFRESH = {"load", "transform"}
 
 
-def run_stage(stage: str, settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
-    """Run one stage for one partition and return its summary."""
+def entry_point(stage: str) -> Callable[..., dict[str, Any]]:
+    """The library function behind a stage (imported on first use)."""
     if stage not in _ENTRY_POINTS:
         raise ValueError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
     module, function = _ENTRY_POINTS[stage]
-    entry = getattr(import_module(module), function)
+    return getattr(import_module(module), function)
+
+
+def run_stage(stage: str, settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
+    """Run one stage for one partition and return its summary."""
+    entry = entry_point(stage)
     options = {"full_refresh": full_refresh} if stage in _TAKES_FULL_REFRESH else {}
     return entry(settings, day, run_id, **options)
 
