@@ -39,3 +39,10 @@ def test_stages_are_the_five_in_order():
 def test_an_unknown_stage_is_refused(settings):
     with pytest.raises(ValueError, match="unknown stage 'publish'"):
         run_stage("publish", settings, date(2025, 2, 23), "r1")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_stage_has_its_library_function(stage):
+    from clickstream.pipeline import entry_point
+
+    assert entry_point(stage).__name__ == f"{stage}_partition"
