@@ -24,18 +24,25 @@ clients as (
         max(partition_date) as last_partition_date
     from events
     group by client_id
+),
+
+identified as (
+    select *, coalesce(user_email, client_id) as user_id
+    from clients
 )
 
 select
     client_id,
-    coalesce(user_email, client_id) as user_id,
+    user_id,
     user_email is not null as email_known,
     first_seen_at,
     last_seen_at,
+    -- The user's first session is this client's first one (earliest client, ties broken by client_id).
+    row_number() over (partition by user_id order by first_seen_at, client_id) = 1 as is_first_client_of_user,
     used_desktop,
     used_mobile,
     used_tablet,
     emails,
     first_partition_date,
     last_partition_date
-from clients
+from identified

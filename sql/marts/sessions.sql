@@ -1,5 +1,6 @@
 -- Grain: one row per session of a non-bot client; channel, landing page and device come from its first event
 -- (earliest, ties broken by event_id), which also names it: session_id = md5(client_id | first event_id).
+-- is_new_user: the first session of the user's first client (int_client_identity.is_first_client_of_user).
 -- depends_on: int_session_events, stg_events, int_client_identity, channel_rules
 -- scope: client_id
 with totals as (
@@ -54,51 +55,36 @@ channels as (
             when 'referrer_kind' then k.referrer_kind
         end glob r.pattern
     group by k.channel_key
-),
-
-sessions as (
-    select
-        md5(t.client_id || '|' || t.first_event_id) as session_id,
-        t.client_id,
-        i.user_id,
-        t.started_at,
-        t.ended_at,
-        cast(t.started_at as date) as session_date,
-        (epoch_us(t.ended_at) - epoch_us(t.started_at)) / 1e6 as duration_s,
-        t.events,
-        t.page_views,
-        t.add_to_carts,
-        t.checkout_starts,
-        t.page_path as landing_page,
-        -- Unassigned, as in GA4, if the rules were edited so that nothing matches.
-        coalesce(c.channel, 'Unassigned') as channel,
-        t.utm_source,
-        t.utm_medium,
-        t.utm_campaign,
-        t.gclid,
-        t.referrer_host,
-        t.device_type,
-        t.os,
-        t.browser,
-        t.orders > 0 as converted,
-        t.orders,
-        t.revenue,
-        i.first_seen_at as client_first_seen_at
-    from keyed as t
-    inner join int_client_identity as i on t.client_id = i.client_id
-    left join channels as c on t.channel_key = c.channel_key
-),
-
--- A user's first session is the earliest of their clients' first sessions (ties broken by session_id).
-firsts as (
-    select user_id, min({'started_at': started_at, 'session_id': session_id}).session_id as first_session_id
-    from sessions
-    where started_at = client_first_seen_at
-    group by user_id
 )
 
 select
-    s.* exclude (client_first_seen_at),
-    s.session_id = f.first_session_id as is_new_user
-from sessions as s
-inner join firsts as f on s.user_id = f.user_id
+    md5(t.client_id || '|' || t.first_event_id) as session_id,
+    t.client_id,
+    i.user_id,
+    t.started_at,
+    t.ended_at,
+    cast(t.started_at as date) as session_date,
+    (epoch_us(t.ended_at) - epoch_us(t.started_at)) / 1e6 as duration_s,
+    t.events,
+    t.page_views,
+    t.add_to_carts,
+    t.checkout_starts,
+    t.page_path as landing_page,
+    -- Unassigned, as in GA4, if the rules were edited so that nothing matches.
+    coalesce(c.channel, 'Unassigned') as channel,
+    t.utm_source,
+    t.utm_medium,
+    t.utm_campaign,
+    t.gclid,
+    t.referrer_host,
+    t.device_type,
+    t.os,
+    t.browser,
+    t.orders > 0 as converted,
+    t.orders,
+    t.revenue,
+    i.is_first_client_of_user and t.started_at = i.first_seen_at as is_new_user
+from keyed as t
+inner join int_client_identity as i on t.client_id = i.client_id
+left join channels as c on t.channel_key = c.channel_key
+
