@@ -69,7 +69,8 @@ def test_missing_page_url():
 
 
 @pytest.mark.parametrize("event_data", ['{"transaction_id": "t1"}', '{"revenue": "abc"}', '{"revenue": -5}',
-                                        '{"revenue": null}', '{"revenue": true}', '{"revenue": NaN}'])
+                                        '{"revenue": null}', '{"revenue": true}', '{"revenue": NaN}',
+                                        '{"revenue": 1e16}'])
 def test_bad_revenue(event_data):
     assert reasons(event_name="checkout_completed", event_data=event_data) == ("bad_revenue",)
 

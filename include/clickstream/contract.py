@@ -17,7 +17,8 @@ Rules, after trimming every value and reading empty as missing:
 - ``missing_page_url``: no page_url.
 - ``bad_revenue``: a conversion (known event name in the conversion list) whose
   event_data is an object but ``revenue`` is missing, not a number (a numeric
-  string is accepted), not finite, or negative. A row with bad event_data gets
+  string is accepted), not finite, negative, or too large for the warehouse's
+  money type (DECIMAL(18, 2): 10^16 or more). A row with bad event_data gets
   ``bad_event_data`` only.
 - ``timestamp_out_of_window``: the event's UTC date is not the file's date, the
   day before or the day after (only judged for a parseable timestamp).
@@ -68,6 +69,7 @@ NULL_EVENT_DATA = ("null",)
 # What "trimmed" strips, spelt out so that Python and Polars strip exactly the same characters.
 TRIM_CHARS = " \t\r\n\f\v"
 WINDOW_DAYS = 1
+MAX_REVENUE = 1e16  # exclusive: the warehouse stores money as DECIMAL(18, 2)
 
 
 def normalise_header(name: str) -> str:
@@ -137,7 +139,7 @@ def parse_revenue(value: Any) -> float | None:
         number = float(value.strip(TRIM_CHARS))
     else:
         return None
-    if not math.isfinite(number) or number < 0:
+    if not math.isfinite(number) or number < 0 or number >= MAX_REVENUE:
         return None
     return number
 
