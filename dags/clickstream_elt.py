@@ -12,11 +12,10 @@ from datetime import datetime, timedelta
 from airflow.sdk import CronTriggerTimetable, Param, chain, dag, task
 
 from clickstream.alerts import FailureEmail
-from clickstream.pipeline import STAGES
+from clickstream.pipeline import STAGES, WAREHOUSE_POOL
 from clickstream.settings import get_settings
 
 SETTINGS = get_settings()
-WAREHOUSE_POOL = "clickstream_warehouse"  # one slot: DuckDB allows one writer at a time
 
 DOC = """
 ### clickstream_elt

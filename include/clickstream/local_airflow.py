@@ -18,9 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from clickstream.pipeline import WAREHOUSE_POOL
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "clickstream_elt"
-WAREHOUSE_POOL = "clickstream_warehouse"
 
 
 def airflow_env(

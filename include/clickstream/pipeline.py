@@ -15,6 +15,8 @@ from typing import Any
 from clickstream.settings import Settings
 
 STAGES = ("validate", "load", "transform", "analyze", "monitor")
+# The Airflow pool every stage runs in: one slot, because DuckDB allows one writer at a time.
+WAREHOUSE_POOL = "clickstream_warehouse"
 _ENTRY_POINTS = {
     "validate": ("clickstream.validate", "validate_partition"),
     "load": ("clickstream.load", "load_partition"),
