@@ -57,7 +57,8 @@ def test_baseline_ratio(results: dict) -> None:
     assert combined["rows"] == dataset["rows_in_files"]
     assert combined["seconds"] > 0 and combined["rows_per_s"] > 0
     assert combined["baseline_rows_per_s"] == dataset["baseline"]["rows_per_s"]
-    assert combined["ratio_to_baseline"] > 0
+    assert combined["ratio_to_baseline"] == pytest.approx(combined["rows_per_s"] / combined["baseline_rows_per_s"],
+                                                          rel=1e-2)
     detail = dataset["baseline"]["detail"]
     assert 0 < detail["rows_valid"] <= dataset["baseline"]["rows"]
 
