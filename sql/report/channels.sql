@@ -1,12 +1,7 @@
 -- Grain: one row per channel with sessions or orders in the window or the previous window.
 -- Sessions by start date; orders by order date, credited to the channel of the session they were placed in.
 with periods as (
-    select *
-    from (
-        values
-            ('window', cast($start as date), cast($end as date)),
-            ('previous_window', cast($prev_start as date), cast($prev_end as date))
-    ) as p (period, first_date, last_date)
+    select * from report_periods where period in ('window', 'previous_window')  -- filled by report/data.py
 ),
 
 facts as (

@@ -1,12 +1,7 @@
 -- Grain: one row per period (window, previous_window) and funnel step: sessions that reached the step.
 -- Steps are counted independently (as in funnel_daily); a step's rate is against the step before it.
 with periods as (
-    select *
-    from (
-        values
-            ('window', cast($start as date), cast($end as date)),
-            ('previous_window', cast($prev_start as date), cast($prev_end as date))
-    ) as p (period, first_date, last_date)
+    select * from report_periods where period in ('window', 'previous_window')  -- filled by report/data.py
 ),
 
 sums as (

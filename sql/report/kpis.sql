@@ -1,14 +1,7 @@
 -- Grain: one row per period (window, previous_window, day, compare_day): the headline KPIs.
 -- Sessions by start date and orders by order date, as in daily_kpis; rates are ratios of the period's sums.
 with periods as (
-    select *
-    from (
-        values
-            ('window', cast($start as date), cast($end as date)),
-            ('previous_window', cast($prev_start as date), cast($prev_end as date)),
-            ('day', cast($day as date), cast($day as date)),
-            ('compare_day', cast($compare_day as date), cast($compare_day as date))
-    ) as p (period, first_date, last_date)
+    select * from report_periods  -- window, previous_window, day, compare_day (report/data.py)
 ),
 
 session_totals as (

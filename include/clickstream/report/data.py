@@ -43,6 +43,11 @@ class Window:
         """Same weekday a week earlier: traffic has a weekly rhythm, so yesterday is a poor baseline."""
         return self.day - timedelta(days=7)
 
+    def periods(self) -> list[tuple[str, date, date]]:
+        """(name, first date, last date) of every period the report compares."""
+        return [("window", self.start, self.day), ("previous_window", self.prev_start, self.prev_end),
+                ("day", self.day, self.day), ("compare_day", self.compare_day, self.compare_day)]
+
     def parameters(self) -> dict[str, Any]:
         return {"day": self.day, "start": self.start, "end": self.day, "prev_start": self.prev_start,
                 "prev_end": self.prev_end, "compare_day": self.compare_day, "top_n": self.top_n}
@@ -63,5 +68,7 @@ def run_query(con: Any, name: str, window: Window) -> list[dict[str, Any]]:
 
 
 def collect(con: Any, window: Window) -> dict[str, list[dict[str, Any]]]:
-    """Every report query's rows, by query name."""
+    """Every report query's rows, by query name; the queries share the temp table ``report_periods``."""
+    con.execute("CREATE OR REPLACE TEMP TABLE report_periods (period VARCHAR, first_date DATE, last_date DATE)")
+    con.executemany("INSERT INTO report_periods VALUES (?, ?, ?)", window.periods())
     return {name: run_query(con, name, window) for name in QUERIES}
