@@ -30,20 +30,28 @@ def pipeline(tmp_path_factory):
         loads.append(run_stage("load", settings, day, "truth"))
         run_stage("transform", settings, day, "truth")
     truth = json.loads((data_dir / "truth.json").read_text())
-    con_manager = connect(settings.warehouse_path, read_only=True)
-    con = con_manager.__enter__()
-    yield truth, con, loads
-    con_manager.__exit__(None, None, None)
+    with connect(settings.warehouse_path, read_only=True) as con:
+        yield truth, con, loads
 
 
 def scalar(con, sql):
     return con.execute(sql).fetchone()[0]
 
 
+def grouped(con, sql):
+    """A two-column query as {key: value}."""
+    return dict(con.execute(sql).fetchall())
+
+
+def nonzero(figures):
+    """The truth lists every key, zeros included; a GROUP BY has no row for a zero."""
+    return {key: value for key, value in figures.items() if value}
+
+
 def test_quarantined_rows_by_reason(pipeline):
     truth, con, _ = pipeline
-    assert dict(con.execute("SELECT reason, count(*) FROM quarantine GROUP BY ALL").fetchall()) == {
-        reason: n for reason, n in truth["quarantined_by_reason"].items() if n}
+    assert grouped(con, "SELECT reason, count(*) FROM quarantine GROUP BY ALL") == nonzero(
+        truth["quarantined_by_reason"])
 
 
 def test_duplicates_dropped(pipeline):
@@ -75,8 +83,8 @@ def test_orders_and_revenue_to_the_cent(pipeline):
 
 def test_sessions_by_channel(pipeline):
     truth, con, _ = pipeline
-    assert dict(con.execute("SELECT channel, count(*) FROM sessions GROUP BY ALL").fetchall()) == {
-        channel: n for channel, n in truth["sessions_by_channel"].items() if n}
+    assert grouped(con, "SELECT channel, count(*) FROM sessions GROUP BY ALL") == nonzero(
+        truth["sessions_by_channel"])
 
 
 def test_funnel(pipeline):
@@ -94,6 +102,5 @@ def test_attribution_revenue_per_model_and_channel_to_the_cent(pipeline):
     found: dict[str, dict[str, float]] = {}
     for model, channel, revenue in rows.fetchall():
         found.setdefault(model, {})[channel] = float(revenue)
-    expected = {model: {channel: value for channel, value in channels.items() if value}
-                for model, channels in truth["attribution"].items()}
+    expected = {model: nonzero(channels) for model, channels in truth["attribution"].items()}
     assert found == expected
