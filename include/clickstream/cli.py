@@ -23,8 +23,10 @@ def _date(text: str) -> date:
 
 def _partitions(settings: Settings, args: argparse.Namespace) -> list[date]:
     """The partitions a command works on: ``--partition``, else those in raw/ within --start/--end."""
-    from clickstream.partitions import discover
+    from clickstream.partitions import discover, undated
 
+    for path in undated(settings.raw_dir):
+        print(f"clickstream: ignoring {path}: its name holds no date (YYYY-MM-DD or YYYYMMDD)", file=sys.stderr)
     if getattr(args, "partition", None):
         return [args.partition]
     found = [day for day in discover(settings.raw_dir)

@@ -7,7 +7,6 @@ project's dags/ and plugins/, the embedded SQLite metadata DB unless told otherw
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -58,14 +57,6 @@ def prepare(env: dict[str, str]) -> None:
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     _airflow(["db", "migrate"], env)
     _airflow(["pools", "set", WAREHOUSE_POOL, "1", "DuckDB warehouse: one writer at a time"], env)
-
-
-def dags_test(env: dict[str, str], day: date, full_refresh: bool = False) -> tuple[bool, str]:
-    """One ``airflow dags test`` run for a partition in a child process; (succeeded, combined output)."""
-    conf = json.dumps({"partition_date": day.isoformat(), "full_refresh": full_refresh})
-    result = _airflow(["dags", "test", DAG_ID, "--conf", conf], env, check=False)
-    output = result.stdout + result.stderr
-    return result.returncode == 0 and "state=failed" not in output, output
 
 
 @dataclass(frozen=True)

@@ -134,15 +134,3 @@ def _plain(value: Any) -> Any:
     from decimal import Decimal
 
     return float(value) if isinstance(value, Decimal) else value
-
-
-def history(settings: Settings, day: date, days: int = 28) -> list[dict[str, Any]]:
-    """Watchdog results of the partitions up to ``day``, newest first, for trends in the report."""
-    with connect(settings.warehouse_path, read_only=True) as con:
-        cursor = con.execute(
-            "SELECT * FROM monitor_results WHERE partition_date BETWEEN ? AND ? ORDER BY partition_date DESC, "
-            "check_name",
-            [day - timedelta(days=days), day],
-        )
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,49 @@
+"""The `clickstream` command: the same stages as the DAG, from a terminal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from factories import row, write_csv
+
+from clickstream.cli import main
+from clickstream.generate import generate
+
+
+def test_run_processes_every_partition_in_date_order(tmp_path, capsys):
+    data = tmp_path / "data"
+    generate(data, date(2025, 2, 23), 2, events_per_day=300, seed=1, truth=False)
+    assert main(["--data-dir", str(data), "run"]) == 0
+    lines = [line.split()[:2] for line in capsys.readouterr().out.splitlines()]
+    assert lines == [[day, stage] for day in ("2025-02-23", "2025-02-24")
+                     for stage in ("validate", "load", "transform", "analyze", "monitor")]
+
+
+def test_a_failed_gate_exits_1_with_a_one_line_reason(tmp_path, capsys):
+    data = tmp_path / "data"
+    write_csv(data / "raw" / "events_2025-02-23.csv", [row(client_id="")] * 5)
+    assert main(["--data-dir", str(data), "run"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("clickstream: validate failed for 2025-02-23: quarantine gate failed")
+    assert "\n" not in error
+
+
+def test_files_without_a_date_are_reported_not_loaded(tmp_path, capsys):
+    data = tmp_path / "data"
+    write_csv(data / "raw" / "events_2025-02-23.csv", [row(client_id=f"c{i}") for i in range(30)])
+    write_csv(data / "raw" / "export.csv", [row()])
+    assert main(["--data-dir", str(data), "validate"]) == 0
+    assert f"ignoring {data / 'raw' / 'export.csv'}: its name holds no date" in capsys.readouterr().err
+
+
+def test_a_malformed_partition_date_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["--data-dir", str(tmp_path), "validate", "--partition", "23/02/2025"])
+    assert "'23/02/2025' is not a YYYY-MM-DD date" in capsys.readouterr().err
+
+
+def test_no_raw_files_says_how_to_get_some(tmp_path):
+    (tmp_path / "raw").mkdir()
+    with pytest.raises(SystemExit, match="run `clickstream generate` first"):
+        main(["--data-dir", str(tmp_path), "load"])
