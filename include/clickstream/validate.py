@@ -59,7 +59,6 @@ def _read_partition(paths: list[Path]) -> tuple[pl.DataFrame, list[dict[str, Any
         frames.append(frame.with_columns(
             source_file=pl.lit(path.name),
             file_has_required_columns=pl.lit(required_ok),
-            file_has_unknown_columns=pl.lit(bool(info["extra_columns"])),
         ))
         files.append(info)
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame(), files
@@ -94,18 +93,27 @@ def _agent_flags(agents: pl.Series) -> pl.DataFrame:
     )
 
 
-def _gate_batch(checked: pl.DataFrame) -> Any:
-    """The per-row flags the quarantine suite looks at, as the pandas frame GX needs."""
-    flags = checked.select("user_agent").join(_agent_flags(checked["user_agent"]), on="user_agent", how="left",
-                                              maintain_order="left")
-    return checked.select(
-        pl.col("file_has_required_columns"),
-        pl.col("file_has_unknown_columns"),
-        quarantined=pl.col("reason").is_not_null().cast(pl.Int8),
-        referrer_missing=pl.col("referrer").is_null().cast(pl.Int8),
-        user_agent_unparsed=flags["_unparsed"].fill_null(True).cast(pl.Int8),
-        is_bot=flags["_is_bot"].fill_null(False).cast(pl.Int8),
-    ).to_pandas()
+def gate_figures(checked: pl.DataFrame, files: list[dict[str, Any]]) -> Any:
+    """The partition's figures the quarantine suite judges, as the one-row pandas frame GX needs."""
+    rows = checked.height
+    agents = checked.group_by("user_agent").len().join(_agent_flags(checked["user_agent"]), on="user_agent",
+                                                       how="left")
+
+    def share(count: int) -> float:
+        return count / rows if rows else 0.0
+
+    quarantined = int(checked["reason"].is_not_null().sum())
+    figures = {
+        "rows": rows,
+        "rows_in_rejected_files": sum(info["rows"] for info in files if info["rejected"]),
+        "valid_rows": rows - quarantined,
+        "quarantine_rate": share(quarantined),
+        "null_referrer_rate": share(checked["referrer"].null_count()),
+        "unparsed_user_agent_rate": share(agents.filter(pl.col("_unparsed").fill_null(True))["len"].sum()),
+        "bot_rate": share(agents.filter(pl.col("_is_bot").fill_null(False))["len"].sum()),
+        "unknown_columns": sum(len(info["extra_columns"]) for info in files),
+    }
+    return pl.DataFrame([figures]).to_pandas()
 
 
 def _safe(text: str) -> str:
@@ -143,7 +151,7 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
     quarantine_csv = settings.quarantine_dir / f"{day}.csv"
     quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv(quarantine_csv)
 
-    report = gates.run_suite(QUARANTINE, quarantine_suite(settings), _gate_batch(checked), day, run_id,
+    report = gates.run_suite(QUARANTINE, quarantine_suite(settings), gate_figures(checked, files), day, run_id,
                              project_dir=settings.gx_dir)
     with connect(settings.warehouse_path) as con:
         gate_file = gates.record(report, con, settings.data_dir / "gates" / f"{day}_{QUARANTINE}_{_safe(run_id)}.json")
