@@ -65,6 +65,20 @@ def test_an_event_in_two_partitions_belongs_to_the_earliest(settings):
     assert (second["rows_loaded"], second["duplicates"]) == (30, 1)
 
 
+def test_an_event_dropped_by_its_owner_passes_to_the_next_partition_that_delivered_it(settings):
+    path = write_csv(settings.raw_dir / "events_2025-02-23.csv", [*DAY1, LATE])
+    write_csv(settings.raw_dir / "events_2025-02-24.csv", [*DAY2, LATE])
+    ingest(settings, D1), ingest(settings, D2)
+    write_csv(path, DAY1)
+    ingest(settings, D1, "r2")
+    with connect(settings.warehouse_path) as con:
+        late = con.execute("SELECT partition_date, source_file, source_line, client_id FROM raw_events "
+                           "WHERE event_at = '2025-02-23 23:59:00+00'").fetchall()
+        total = con.execute("SELECT count(*) FROM raw_events").fetchone()[0]
+    assert late == [(D2, "events_2025-02-24.csv", 32, "a0")]
+    assert total == 61
+
+
 def test_load_order_does_not_change_the_tables(settings, tmp_path):
     from clickstream.settings import get_settings
 

@@ -1,9 +1,10 @@
 """Stage 2, load: publish a validated partition into DuckDB in one transaction.
 
 Write-audit-publish: the validate stage wrote and audited the partition's files; here
-the partition's previous rows are replaced, so a rerun, a backfill or a re-delivered
+the partition's previous deliveries are replaced, so a rerun, a backfill or a re-delivered
 file gives the same tables as one clean run. An event delivered by several partitions
-is owned by the earliest one, whatever order the partitions are loaded in.
+is owned by the earliest one, whatever order the partitions are loaded in. Only rows whose
+owner changes are written to ``raw_events``: a rerun of unchanged files rewrites nothing there.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ EVENT_ID_SQL = """md5(concat_ws(chr(31), client_id, page_url, coalesce(referrer,
 
 EVENT_COLUMNS = ("event_id, partition_date, client_id, page_url, referrer, event_at, event_name, event_data, "
                  "user_agent, source_file, source_line, loaded_at")
+LANDED_COLUMNS = "event_id, partition_date, source_file, source_line, loaded_at"
 
 
 class NotValidatedError(DataError):
@@ -53,6 +55,12 @@ def _unchanged(con: Any, day: date, files: list[dict[str, Any]]) -> bool:
 
 
 def _publish(con: Any, settings: Settings, day: date, loaded_at: datetime) -> None:
+    """Replace the partition's deliveries, then move ownership in ``raw_events`` only where it changed.
+
+    An event's seven fields are hashed into its id, so every delivery of it holds the same
+    content: ``landed_events`` keeps just who delivered what, and a row passing to another
+    partition keeps its content with the new owner's lineage.
+    """
     folder = staging_dir(settings, day)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE incoming AS
@@ -63,33 +71,71 @@ def _publish(con: Any, settings: Settings, day: date, loaded_at: datetime) -> No
         [day, loaded_at, str(folder / "valid.parquet")],
     )
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE affected AS
+        """CREATE OR REPLACE TEMP TABLE candidates AS
            SELECT event_id FROM landed_events WHERE partition_date = ?
            UNION SELECT event_id FROM incoming""",
         [day],
     )
     con.execute("DELETE FROM landed_events WHERE partition_date = ?", [day])
     con.execute(
-        f"""INSERT INTO landed_events ({EVENT_COLUMNS})
-            SELECT {EVENT_COLUMNS} FROM incoming
+        f"""INSERT INTO landed_events ({LANDED_COLUMNS})
+            SELECT {LANDED_COLUMNS} FROM incoming
             QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_file, source_line) = 1"""
     )
-    con.execute("DELETE FROM raw_events WHERE event_id IN (SELECT event_id FROM affected)")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE owners AS
+            SELECT {LANDED_COLUMNS} FROM landed_events WHERE event_id IN (SELECT event_id FROM candidates)
+            QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY partition_date, source_file, source_line) = 1"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE changes AS
+           WITH current_owners AS (
+               SELECT event_id, partition_date, source_file, source_line FROM raw_events
+               WHERE event_id IN (SELECT event_id FROM candidates))
+           SELECT coalesce(new.event_id, old.event_id) AS event_id, old.partition_date AS old_partition,
+                  new.partition_date AS new_partition, new.source_file, new.source_line, new.loaded_at
+           FROM owners AS new FULL JOIN current_owners AS old ON new.event_id = old.event_id
+           WHERE new.event_id IS NULL OR old.event_id IS NULL OR new.partition_date <> old.partition_date
+              OR new.source_file <> old.source_file OR new.source_line <> old.source_line"""
+    )
+    # Events passing from this partition to another that delivered them too: same content, new lineage.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE passed_on AS
+           SELECT r.* REPLACE (c.new_partition AS partition_date, c.source_file AS source_file,
+                               c.source_line AS source_line, c.loaded_at AS loaded_at)
+           FROM raw_events AS r JOIN changes AS c ON r.event_id = c.event_id
+           WHERE r.partition_date = ? AND c.old_partition = ? AND c.new_partition <> ?""",
+        [day, day, day],
+    )
+    old_partitions = [row[0] for row in con.execute(
+        "SELECT DISTINCT old_partition FROM changes WHERE old_partition IS NOT NULL").fetchall()]
+    if old_partitions:
+        # Constant dates let DuckDB skip the row groups of every other partition.
+        con.execute(
+            f"""DELETE FROM raw_events
+                WHERE partition_date IN ({", ".join("?" * len(old_partitions))})
+                  AND event_id IN (SELECT event_id FROM changes WHERE old_partition IS NOT NULL)""",
+            old_partitions,
+        )
     con.execute(
         f"""INSERT INTO raw_events ({EVENT_COLUMNS})
-            SELECT {EVENT_COLUMNS} FROM landed_events
-            WHERE event_id IN (SELECT event_id FROM affected)
-            QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY partition_date, source_file, source_line) = 1"""
+            SELECT {", ".join(f"i.{column}" for column in EVENT_COLUMNS.split(", "))}
+            FROM incoming AS i JOIN changes AS c
+              ON i.event_id = c.event_id AND c.new_partition = i.partition_date
+             AND i.source_file = c.source_file AND i.source_line = c.source_line
+            UNION ALL
+            SELECT {EVENT_COLUMNS} FROM passed_on"""
     )
     con.execute("DELETE FROM quarantine WHERE partition_date = ?", [day])
 
 
 def _counts_by_file(con: Any, day: date) -> dict[str, dict[str, int]]:
+    """Per file: valid rows, and rows that are their event's owning delivery after this load."""
     rows = con.execute(
         """SELECT i.source_file, count(*) AS valid,
-                  count(*) FILTER (WHERE r.source_line = i.source_line AND r.source_file = i.source_file
-                                   AND r.partition_date = ?) AS loaded
-           FROM incoming i LEFT JOIN raw_events r USING (event_id)
+                  count(*) FILTER (WHERE o.source_line = i.source_line AND o.source_file = i.source_file
+                                   AND o.partition_date = ?) AS loaded
+           FROM incoming i LEFT JOIN owners o USING (event_id)
            GROUP BY i.source_file""",
         [day],
     ).fetchall()
