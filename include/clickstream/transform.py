@@ -36,6 +36,7 @@ from typing import Any
 
 import duckdb
 
+from clickstream.channels import create_channel_macro
 from clickstream.settings import Settings
 from clickstream.useragents import parser_version, refresh_user_agents
 from clickstream.warehouse import SQL_DIR, connect
@@ -44,7 +45,21 @@ log = logging.getLogger(__name__)
 
 MODEL_DIRS = ("staging", "marts")
 SOURCES = frozenset({"raw_events", "quarantine"})
-PYTHON_MODELS: dict[str, Callable[[duckdb.DuckDBPyConnection], int]] = {"dim_user_agents": refresh_user_agents}
+
+
+@dataclass(frozen=True)
+class PythonModel:
+    """A step written in Python: a table kept between runs, or (``keeps_table=False``) a per-run macro."""
+
+    build: Callable[[duckdb.DuckDBPyConnection], dict[str, int]]
+    depends_on: tuple[str, ...] = ()
+    keeps_table: bool = True
+
+
+PYTHON_MODELS = {
+    "dim_user_agents": PythonModel(refresh_user_agents),
+    "channel_of": PythonModel(create_channel_macro, depends_on=("channel_rules",), keeps_table=False),
+}
 # scope key -> (scope table, its column); an incremental run replaces rows whose key is in the table.
 SCOPES = {
     "client_id": ("scope_clients", "client_id"),
@@ -104,7 +119,7 @@ def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
 def run_order(models: dict[str, Model]) -> list[str]:
     """Model and Python-model names, each after everything it depends on (ties alphabetical)."""
     known = set(models) | set(PYTHON_MODELS) | SOURCES
-    graph: dict[str, set[str]] = {name: set() for name in PYTHON_MODELS}
+    graph: dict[str, set[str]] = {name: set(model.depends_on) for name, model in PYTHON_MODELS.items()}
     for name, model in sorted(models.items()):
         unknown = set(model.depends_on) - known
         if unknown:
@@ -172,7 +187,8 @@ def _full_rebuild_reason(
     if partition_date is None:
         return "no partition given"
     persistent = [name for name, model in models.items() if model.materialized not in RUN_ONLY]
-    missing = [name for name in [*persistent, *PYTHON_MODELS] if not _table_exists(con, name)]
+    persistent += [name for name, model in PYTHON_MODELS.items() if model.keeps_table]
+    missing = [name for name in persistent if not _table_exists(con, name)]
     if missing:
         return f"tables missing: {', '.join(missing)}"
     last = con.execute("SELECT fingerprint FROM transform_runs ORDER BY finished_at DESC LIMIT 1").fetchone()
@@ -187,7 +203,7 @@ def _run_model(con: duckdb.DuckDBPyConnection, name: str, model: Model | None, f
     result: dict[str, Any] = {"model": name}
     as_view = model is not None and (model.materialized == "view" or (model.materialized == "ephemeral" and full))
     if model is None:
-        result["parsed"] = PYTHON_MODELS[name](con)
+        result.update(PYTHON_MODELS[name].build(con))
     elif model.materialized == "view":
         if full:  # otherwise the fingerprint says the definition is unchanged
             con.execute(f"CREATE OR REPLACE VIEW {name} AS {model.sql}")
@@ -202,7 +218,7 @@ def _run_model(con: duckdb.DuckDBPyConnection, name: str, model: Model | None, f
         delete = f"DELETE FROM {name} WHERE {model.scope} IN (SELECT {column} FROM {table})"
         result["deleted"] = con.execute(delete).fetchone()[0]
         result["inserted"] = con.execute(f"INSERT INTO {name} BY NAME {model.sql}").fetchone()[0]
-    if not as_view:
+    if not as_view and (model is not None or PYTHON_MODELS[name].keeps_table):
         result["rows"] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result

@@ -72,8 +72,8 @@ def classify(user_agent: str) -> tuple[str, str, str, bool]:
     return device_type(user_agent, os_family, device_family), os_family, browser, is_bot(user_agent)
 
 
-def refresh_user_agents(con: duckdb.DuckDBPyConnection) -> int:
-    """Parse the agents not yet cached of in-scope events; return how many.
+def refresh_user_agents(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Parse the agents not yet cached of in-scope events; return how many (``parsed``).
 
     In scope: clients in temp table ``scope_clients``, partitions between the variables
     ``scope_first_partition`` and ``scope_last_partition`` (set by the transform's scope script).
@@ -96,11 +96,11 @@ def refresh_user_agents(con: duckdb.DuckDBPyConnection) -> int:
         ).fetchall()
     ]
     if not agents:
-        return 0
+        return {"parsed": 0}
     rows = [(agent, *classify(agent), current) for agent in agents]
     con.register("parsed_user_agents", pl.DataFrame(rows, schema=list(COLUMNS), orient="row"))
     try:
         con.execute("INSERT INTO dim_user_agents BY NAME SELECT * FROM parsed_user_agents")
     finally:
         con.unregister("parsed_user_agents")
-    return len(rows)
+    return {"parsed": len(rows)}

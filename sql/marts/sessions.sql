@@ -1,7 +1,7 @@
 -- Grain: one row per session of a non-bot client; channel, landing page and device come from its first event
 -- (earliest, ties broken by event_id), which also names it: session_id = md5(client_id | first event_id).
 -- is_new_user: the first session of the user's first client (int_client_identity.is_first_client_of_user).
--- depends_on: int_session_events, stg_events, int_client_identity, channel_rules
+-- depends_on: int_session_events, stg_events, int_client_identity, channel_of
 -- scope: client_id
 with totals as (
     select
@@ -26,35 +26,6 @@ first_events as (
     from totals as t
     inner join stg_events as e on t.first_event_id = e.event_id
     where e.partition_date between getvariable('scope_first_partition') and getvariable('scope_last_partition')
-),
-
--- What the channel rules read; rules are matched once per distinct key, not once per session.
-keyed as (
-    select
-        *,
-        coalesce(utm_source, utm_medium, utm_campaign) as any_utm,
-        -- Structs compare NULL fields as equal, so this is a join key that keeps NULLs apart from values.
-        {
-            'utm_medium': utm_medium, 'gclid': gclid, 'any_utm': any_utm,
-            'referrer_host': referrer_host, 'referrer_kind': referrer_kind
-        } as channel_key
-    from first_events
-),
-
-channels as (
-    select
-        k.channel_key,
-        arg_min(r.channel, r.priority) as channel
-    from (select distinct channel_key, channel_key.* from keyed) as k
-    inner join channel_rules as r
-        on case r.field
-            when 'utm_medium' then k.utm_medium
-            when 'gclid' then k.gclid
-            when 'utm' then k.any_utm
-            when 'referrer_host' then k.referrer_host
-            when 'referrer_kind' then k.referrer_kind
-        end glob r.pattern
-    group by k.channel_key
 )
 
 select
@@ -70,8 +41,15 @@ select
     t.add_to_carts,
     t.checkout_starts,
     t.page_path as landing_page,
-    -- Unassigned, as in GA4, if the rules were edited so that nothing matches.
-    coalesce(c.channel, 'Unassigned') as channel,
+    -- The first channel rule the first event matches (clickstream/channels.py compiles sql/staging/channel_rules.sql
+    -- into channel_of); Unassigned, as in GA4, if the rules were edited so that nothing matches.
+    coalesce(
+        channel_of(
+            t.utm_medium, t.gclid, coalesce(t.utm_source, t.utm_medium, t.utm_campaign), t.referrer_host,
+            t.referrer_kind
+        ),
+        'Unassigned'
+    ) as channel,
     t.utm_source,
     t.utm_medium,
     t.utm_campaign,
@@ -84,7 +62,6 @@ select
     t.orders,
     t.revenue,
     i.is_first_client_of_user and t.started_at = i.first_seen_at as is_new_user
-from keyed as t
+from first_events as t
 inner join int_client_identity as i on t.client_id = i.client_id
-left join channels as c on t.channel_key = c.channel_key
 

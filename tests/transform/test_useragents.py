@@ -64,7 +64,7 @@ def everything_in_scope(con):
 def test_only_agents_not_yet_cached_are_parsed(con):
     insert(con, [event("c1", at(0), user_agent="A/1"), event("c2", at(0), user_agent="B/1")])
     con.execute("CREATE TEMP TABLE scope_clients AS SELECT DISTINCT client_id FROM raw_events")
-    assert refresh_user_agents(con) == 2
+    assert refresh_user_agents(con) == {"parsed": 2}
     insert(
         con,
         [
@@ -74,7 +74,7 @@ def test_only_agents_not_yet_cached_are_parsed(con):
         ],
     )
     con.execute("CREATE OR REPLACE TEMP TABLE scope_clients AS SELECT DISTINCT client_id FROM raw_events")
-    assert refresh_user_agents(con) == 1
+    assert refresh_user_agents(con) == {"parsed": 1}
     assert rows(con, "SELECT user_agent FROM dim_user_agents ORDER BY 1") == [("A/1",), ("B/1",), ("C/1",)]
 
 
@@ -84,5 +84,5 @@ def test_agents_parsed_by_other_package_versions_are_parsed_again(con):
     con.execute("CREATE TEMP TABLE scope_clients AS SELECT DISTINCT client_id FROM raw_events")
     refresh_user_agents(con)
     con.execute("UPDATE dim_user_agents SET parser_version = 'ua-parser=0.0', device_type = 'stale'")
-    assert refresh_user_agents(con) == 1
+    assert refresh_user_agents(con) == {"parsed": 1}
     assert rows(con, "SELECT device_type FROM dim_user_agents") == [("desktop",)]
