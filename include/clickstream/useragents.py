@@ -75,7 +75,7 @@ def classify(user_agent: str) -> tuple[str, str, str, bool]:
 def refresh_user_agents(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Parse the agents not yet cached of in-scope events; return how many (``parsed``).
 
-    In scope: clients in temp table ``scope_clients``, partitions between the variables
+    In scope: clients for which the transform's ``in_client_scope()`` macro holds, partitions between the variables
     ``scope_first_partition`` and ``scope_last_partition`` (set by the transform's scope script).
     """
     import polars as pl
@@ -89,7 +89,7 @@ def refresh_user_agents(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             """
             SELECT DISTINCT user_agent FROM raw_events
             WHERE user_agent IS NOT NULL
-              AND client_id IN (SELECT client_id FROM scope_clients)
+              AND in_client_scope(client_id)
               AND partition_date BETWEEN getvariable('scope_first_partition') AND getvariable('scope_last_partition')
               AND user_agent NOT IN (SELECT user_agent FROM dim_user_agents)
             """

@@ -6,7 +6,7 @@
 with orders_in_scope as (
     select order_id, client_id, user_id, session_id as order_session_id, ordered_at, revenue
     from orders
-    where client_id in (select client_id from scope_clients)
+    where in_client_scope(client_id)
 ),
 
 candidates as (

@@ -4,7 +4,7 @@
 with users_in_scope as (
     select distinct user_id
     from int_client_identity
-    where client_id in (select client_id from scope_clients)
+    where in_client_scope(client_id)
 ),
 
 clients as (

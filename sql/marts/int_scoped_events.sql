@@ -8,5 +8,5 @@ select
     event_id, partition_date, client_id, event_at, event_name, is_conversion, device_type, is_bot, user_email,
     transaction_id, revenue, items
 from stg_events_base
-where client_id in (select client_id from scope_clients)
+where in_client_scope(client_id)
   and partition_date between getvariable('scope_first_partition') and getvariable('scope_last_partition')

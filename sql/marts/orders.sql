@@ -31,7 +31,7 @@ lines as (
         sum(quantity) as item_count,
         sum(line_revenue) as items_revenue
     from order_items
-    where client_id in (select client_id from scope_clients)
+    where in_client_scope(client_id)
     group by order_id
 )
 

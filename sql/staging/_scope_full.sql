@@ -3,6 +3,9 @@
 create or replace temp table scope_clients as
 select distinct client_id from raw_events;
 
+-- Models filter clients with in_client_scope(client_id): free here, where every client is in scope.
+create or replace temp macro in_client_scope(id) as true;
+
 create or replace temp table scope_dates as
 select distinct cast(event_at as date) as date from raw_events
 union

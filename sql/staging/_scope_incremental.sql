@@ -29,6 +29,9 @@ select client_id from scope_direct
 union
 select client_id from int_client_identity where user_id in (select user_id from scope_users);
 
+-- Models filter clients with in_client_scope(client_id) (in a full rebuild it is simply true).
+create or replace temp macro in_client_scope(id) as id in (select s.client_id from scope_clients as s);
+
 -- Dates whose daily figures can change: the partition's events lie within a day of it (the contract's
 -- window), and every other event of an affected client lies in one of its previous sessions (bots aside,
 -- whose other events do not change), so new sessions and orders fall on those dates too.

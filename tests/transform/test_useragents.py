@@ -58,12 +58,14 @@ def test_classify(agent, expected):
 def everything_in_scope(con):
     con.execute("SET VARIABLE scope_first_partition = DATE '2025-01-01'")
     con.execute("SET VARIABLE scope_last_partition = DATE '2025-12-31'")
+    con.execute("CREATE TEMP TABLE scope_clients (client_id VARCHAR)")
+    con.execute("CREATE TEMP MACRO in_client_scope(id) AS id IN (SELECT s.client_id FROM scope_clients AS s)")
 
 
 @pytest.mark.usefixtures("everything_in_scope")
 def test_only_agents_not_yet_cached_are_parsed(con):
     insert(con, [event("c1", at(0), user_agent="A/1"), event("c2", at(0), user_agent="B/1")])
-    con.execute("CREATE TEMP TABLE scope_clients AS SELECT DISTINCT client_id FROM raw_events")
+    con.execute("CREATE OR REPLACE TEMP TABLE scope_clients AS SELECT DISTINCT client_id FROM raw_events")
     assert refresh_user_agents(con) == {"parsed": 2}
     insert(
         con,
@@ -81,7 +83,7 @@ def test_only_agents_not_yet_cached_are_parsed(con):
 @pytest.mark.usefixtures("everything_in_scope")
 def test_agents_parsed_by_other_package_versions_are_parsed_again(con):
     insert(con, [event("c1", at(0), user_agent="A/1")])
-    con.execute("CREATE TEMP TABLE scope_clients AS SELECT DISTINCT client_id FROM raw_events")
+    con.execute("CREATE OR REPLACE TEMP TABLE scope_clients AS SELECT DISTINCT client_id FROM raw_events")
     refresh_user_agents(con)
     con.execute("UPDATE dim_user_agents SET parser_version = 'ua-parser=0.0', device_type = 'stale'")
     assert refresh_user_agents(con) == {"parsed": 1}
