@@ -10,6 +10,8 @@ benchmark runs, each in a fresh child process so that its peak resident memory i
   contract (``clickstream.contract.judge``), the valid rows inserted into DuckDB in batches of Python
   tuples. It is the straightforward approach the pipeline replaces, measured here, never shipped;
 - for the smallest set, the whole 14-day run through Airflow (``dag.test`` per partition);
+- one day file of 1,000,000 events (``--day-file-events``), validated and loaded as one partition with
+  the baseline on the same file: issue 4's speed target is stated for such a file;
 
 and once, the DAG file's parse time (its import in a fresh process with ``airflow.sdk`` already
 imported). It prints a table, judges the targets of issue 9 and writes ``OUT/results.json``.
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)
+DAY_FILE_EVENTS = 1_000_000  # the size of issue 4's single day file
 DAYS = 14
 START = date(2025, 2, 23)
 SEED = 7
@@ -63,8 +66,8 @@ DAG_PARSE_SECONDS = 1.0
 def main(args: argparse.Namespace, settings: Any = None) -> int:
     """Run the benchmark; ``args.events`` (sizes, default 1M and 10M), ``args.out`` (folder, default bench/).
 
-    Optional ``args.airflow`` (default True: the Airflow run for the smallest set) and
-    ``args.dag_parse`` (default True).
+    Optional ``args.airflow`` (default True: the Airflow run for the smallest set),
+    ``args.dag_parse`` (default True) and ``args.day_file_events`` (default 1,000,000; 0 skips the set).
     """
     sizes = sorted(set(args.events)) if getattr(args, "events", None) else list(DEFAULT_SIZES)
     if any(size < DAYS for size in sizes):
@@ -84,6 +87,12 @@ def main(args: argparse.Namespace, settings: Any = None) -> int:
     for size in sizes:
         print(f"\n== {size:,} events ({DAYS} days, profile {PROFILE!r}) ==", file=sys.stderr, flush=True)
         dataset = bench_dataset(out, size, airflow=with_airflow and size == sizes[0])
+        results["datasets"].append(dataset)
+        print_dataset(dataset)
+    day_file = getattr(args, "day_file_events", DAY_FILE_EVENTS)
+    if day_file:
+        print(f"\n== one day file of {day_file:,} events (validate + load) ==", file=sys.stderr, flush=True)
+        dataset = bench_dataset(out, day_file, airflow=False, day_count=1)
         results["datasets"].append(dataset)
         print_dataset(dataset)
     if with_dag_parse:
@@ -134,20 +143,24 @@ def versions() -> dict[str, str]:
     return found
 
 
-def generator_arguments(size: int) -> dict[str, Any]:
+def generator_arguments(size: int, days: int = DAYS) -> dict[str, Any]:
     from clickstream.generate.run import GENERATOR_VERSION
 
-    return {"version": GENERATOR_VERSION, "start": START.isoformat(), "days": DAYS,
-            "events_per_day": size // DAYS, "seed": SEED, "profile": PROFILE}
+    return {"version": GENERATOR_VERSION, "start": START.isoformat(), "days": days,
+            "events_per_day": size // days, "seed": SEED, "profile": PROFILE}
 
 
-def ensure_dataset(out: Path, size: int) -> dict[str, Any]:
+def dataset_folder(out: Path, size: int, days: int = DAYS) -> Path:
+    return out / "data" / (str(size) if days == DAYS else f"{size}_in_{days}_day")
+
+
+def ensure_dataset(out: Path, size: int, days: int = DAYS) -> dict[str, Any]:
     """The raw files of a data set, generated in a child process unless the cache under ``out/data/<size>``
     was written with the same generator arguments and still holds every file at its recorded size."""
-    folder = out / "data" / str(size)
+    folder = dataset_folder(out, size, days)
     raw = folder / "raw"
     key_path = folder / "dataset.json"
-    arguments = generator_arguments(size)
+    arguments = generator_arguments(size, days)
     if key_path.exists():
         cached = json.loads(key_path.read_text())
         intact = all((raw / entry["file"]).is_file() and (raw / entry["file"]).stat().st_size == entry["bytes"]
@@ -159,7 +172,7 @@ def ensure_dataset(out: Path, size: int) -> dict[str, Any]:
     shutil.rmtree(raw, ignore_errors=True)
     raw.mkdir(parents=True)
     spec = {"task": "generate", "out_dir": str(folder), "arguments": arguments}
-    result = run_child(spec, folder / "logs" / "generate.log", progress=(raw, DAYS, f"generating {size:,} events"))
+    result = run_child(spec, folder / "logs" / "generate.log", progress=(raw, days, f"generating {size:,} events"))
     if not result["ok"]:
         raise SystemExit(f"clickstream bench: generating {size:,} events failed; see {result['log']}")
     summary = result["detail"]
@@ -184,23 +197,25 @@ def fresh_data_dir(folder: Path, raw: Path) -> Path:
     return folder
 
 
-def bench_dataset(out: Path, size: int, airflow: bool) -> dict[str, Any]:
-    dataset = ensure_dataset(out, size)
-    folder = out / "data" / str(size)
+def bench_dataset(out: Path, size: int, airflow: bool, day_count: int = DAYS) -> dict[str, Any]:
+    """Every stage over a data set of ``day_count`` days; a one-day set runs validate and load only."""
+    dataset = ensure_dataset(out, size, day_count)
+    folder = dataset_folder(out, size, day_count)
     raw = Path(dataset["raw_dir"])
-    days = [START + timedelta(days=i) for i in range(DAYS)]
+    days = [START + timedelta(days=i) for i in range(day_count)]
     last = days[-1]
     data_dir = fresh_data_dir(folder / "run", raw)
     logs = folder / "logs"
     common = {"data_dir": str(data_dir), "days": [day.isoformat() for day in days], "last": last.isoformat()}
+    partitions = f"{day_count} partitions" if day_count > 1 else "1 partition"
     plan = [
-        ("validate", f"{DAYS} partitions"),
-        ("load", f"{DAYS} partitions"),
+        ("validate", partitions),
+        ("load", partitions),
         ("transform_full", "full rebuild"),
         ("transform_incremental", f"incremental, {last}"),
         ("analyze", f"report for {last}"),
         ("monitor", f"watchdog for {last}"),
-    ]
+    ][: 6 if day_count > 1 else 2]
     stages = []
     for name, scope in plan:
         print(f"  {name:<22} ...", end="", file=sys.stderr, flush=True)
@@ -244,6 +259,7 @@ def bench_dataset(out: Path, size: int, airflow: bool) -> dict[str, Any]:
               else f" FAILED (see {airflow_result['log']})", file=sys.stderr, flush=True)
     return {
         "events": size,
+        "days": day_count,
         "rows_in_files": dataset["rows_written"],
         "files": len(dataset["files"]),
         "bytes": sum(entry["bytes"] for entry in dataset["files"]),
@@ -351,7 +367,7 @@ def judge_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Issue 9's targets, each with what was measured and whether it was met (None: not measured)."""
     targets = []
     for dataset in results["datasets"]:
-        label = f"{dataset['events']:,} events"
+        label = dataset_label(dataset)
         combined = dataset["validate_load"]
         rate = combined["rows_per_s"] if combined else None
         targets.append(_target(f"validate + load >= {VALIDATE_LOAD_TARGET:,} rows/s ({label})", rate,
@@ -363,7 +379,7 @@ def judge_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ratio = combined.get("ratio_to_baseline") if combined else None
         targets.append(_target(f"validate + load >= {BASELINE_FACTOR}x the row-by-row baseline ({label})", ratio,
                                f"{ratio}x" if ratio else None, ratio is not None and ratio >= BASELINE_FACTOR))
-    by_size = {dataset["events"]: dataset for dataset in results["datasets"]}
+    by_size = {dataset["events"]: dataset for dataset in results["datasets"] if dataset.get("days", DAYS) == DAYS}
     big = by_size.get(TRANSFORM_EVENTS)
     full = next((s for s in big["stages"] if s["stage"] == "transform_full"), None) if big else None
     seconds = full["seconds"] if full and full["ok"] else None
@@ -443,9 +459,15 @@ def format_table(rows: list[list[str]], header: list[str] = HEADER, markdown: bo
     return "\n".join(lines)
 
 
+def dataset_label(dataset: dict[str, Any]) -> str:
+    if dataset.get("days", DAYS) == 1:
+        return f"one {dataset['events']:,}-event day file"
+    return f"{dataset['events']:,} events"
+
+
 def print_dataset(dataset: dict[str, Any]) -> None:
     generated = "cached" if dataset["cached"] else f"generated in {dataset['generate_seconds']:.0f} s"
-    print(f"\n{dataset['events']:,} events: {dataset['rows_in_files']:,} rows in {dataset['files']} files, "
+    print(f"\n{dataset_label(dataset)}: {dataset['rows_in_files']:,} rows in {dataset['files']} files, "
           f"{dataset['bytes'] / 2**20:,.0f} MiB ({generated})")
     print(format_table(stage_rows(dataset)))
     combined = dataset["validate_load"]
@@ -469,7 +491,7 @@ def markdown_tables(results: dict[str, Any]) -> str:
     """The results as Markdown (what the README's Performance section shows)."""
     parts = []
     for dataset in results["datasets"]:
-        parts.append(f"**{dataset['events']:,} events** ({dataset['rows_in_files']:,} rows in {dataset['files']} "
+        parts.append(f"**{dataset_label(dataset)}** ({dataset['rows_in_files']:,} rows in {dataset['files']} "
                      f"files, {dataset['bytes'] / 2**20:,.0f} MiB)\n")
         parts.append(format_table(stage_rows(dataset), markdown=True) + "\n")
     rows = [[target["target"], target["measured"], _status(target)] for target in results["targets"]]
@@ -763,4 +785,6 @@ if __name__ == "__main__":
     parser.add_argument("--out", type=Path, default=Path("bench"))
     parser.add_argument("--no-airflow", dest="airflow", action="store_false")
     parser.add_argument("--no-dag-parse", dest="dag_parse", action="store_false")
+    parser.add_argument("--day-file-events", type=int, default=DAY_FILE_EVENTS,
+                        help="events in the one-day file set (0: skip it)")
     sys.exit(main(parser.parse_args()))

@@ -16,7 +16,7 @@ STAGES = ["validate", "load", "transform_full", "transform_incremental", "analyz
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench")
-    args = argparse.Namespace(events=[10_000], out=out, airflow=False, dag_parse=True)
+    args = argparse.Namespace(events=[10_000], out=out, airflow=False, dag_parse=True, day_file_events=5_000)
     assert bench.main(args) == 0
     document = json.loads((out / "results.json").read_text())
     document["_out"] = str(out)
@@ -33,7 +33,7 @@ def test_machine_and_versions(results: dict) -> None:
 
 
 def test_every_stage_reports_rows_seconds_and_memory(results: dict) -> None:
-    [dataset] = results["datasets"]
+    dataset, _ = results["datasets"]
     assert dataset["events"] == 10_000
     assert dataset["files"] == bench.DAYS
     assert dataset["rows_in_files"] > 0
@@ -52,7 +52,7 @@ def test_every_stage_reports_rows_seconds_and_memory(results: dict) -> None:
 
 
 def test_baseline_ratio(results: dict) -> None:
-    [dataset] = results["datasets"]
+    dataset, _ = results["datasets"]
     combined = dataset["validate_load"]
     assert combined["rows"] == dataset["rows_in_files"]
     assert combined["seconds"] > 0 and combined["rows_per_s"] > 0
@@ -67,7 +67,7 @@ def test_dag_parse_and_targets(results: dict) -> None:
     parse = results["dag_parse"]
     assert parse["ok"] and parse["seconds"] > 0
     targets = {target["target"]: target for target in results["targets"]}
-    assert len(targets) == 6
+    assert len(targets) == 9
     for target in targets.values():
         assert target["met"] in (True, False, None)
         assert target["measured"]
@@ -75,6 +75,17 @@ def test_dag_parse_and_targets(results: dict) -> None:
     transform = next(t for name, t in targets.items() if name.startswith("full transform"))
     assert transform["met"] is None and transform["measured"] == "not measured"
     assert next(t for name, t in targets.items() if name.startswith("DAG file"))["met"] is not None
+
+
+def test_the_day_file_set_validates_and_loads_one_partition_against_the_baseline_on_that_file(results: dict) -> None:
+    _, day_file = results["datasets"]
+    assert (day_file["events"], day_file["days"], day_file["files"]) == (5_000, 1, 1)
+    assert [stage["stage"] for stage in day_file["stages"]] == ["validate", "load"]
+    assert all(stage["ok"] for stage in day_file["stages"])
+    assert day_file["stages"][0]["rows"] == day_file["rows_in_files"] == day_file["baseline"]["rows"]
+    assert day_file["validate_load"]["rows"] == day_file["rows_in_files"]
+    targets = {target["target"] for target in results["targets"]}
+    assert "validate + load >= 500,000 rows/s (one 5,000-event day file)" in targets
 
 
 def test_outputs_on_disk(results: dict) -> None:
