@@ -122,3 +122,22 @@ def test_a_partition_without_files_is_an_error_naming_the_folder(settings):
     settings.raw_dir.mkdir(parents=True)
     with pytest.raises(NoInputError, match="no raw file for partition 2025-02-23"):
         validate_partition(settings, DAY, "r1")
+
+
+def test_checking_in_batches_stages_exactly_what_one_pass_does(settings, tmp_path, monkeypatch):
+    from clickstream import validate
+    from clickstream.settings import get_settings
+
+    rows = [*GOOD, row(client_id=""), GOOD[3], row(event_name="nope"), *GOOD[:5]]
+    one_pass = get_settings(data_dir=tmp_path / "one_pass")
+    for target in (settings, one_pass):
+        write_csv(target.raw_dir / "events_2025-02-23.csv", rows)
+    whole = validate_partition(one_pass, DAY, "r1")
+    monkeypatch.setattr(validate, "BATCH_ROWS", 7)
+    batched = validate_partition(settings, DAY, "r1")
+    for name in ("valid.parquet", "quarantine.parquet"):
+        assert pl.read_parquet(staging_dir(settings, DAY) / name).equals(
+            pl.read_parquet(staging_dir(one_pass, DAY) / name)), name
+    keys = ("rows_read", "rows_valid", "rows_quarantined", "quarantined_by_reason")
+    assert [batched[key] for key in keys] == [whole[key] for key in keys] == [
+        48, 46, 2, {"missing_client_id": 1, "unknown_event_name": 1}]

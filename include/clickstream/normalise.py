@@ -116,17 +116,20 @@ def with_utc_timestamp(frame: pl.DataFrame, source: str, target: str) -> pl.Data
     ).drop("_parts", *parts, "_offset_sign", "_offset_hours", "_offset_minutes", "_days_in_month", "_valid", "_utc")
 
 
-def _event_data_lookup(values: pl.Series) -> pl.DataFrame:
-    """Per distinct event_data text: its canonical JSON (null when not an object) and revenue validity."""
+def _event_data_columns(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Per row, event_data's canonical JSON (null when not an object) and its revenue validity.
+
+    Decoded once per distinct text, then mapped back (a join would copy every other column too).
+    """
     distinct = values.drop_nulls().unique()
     canonical, revenue_ok = [], []
     for text in distinct.to_list():
         data = parse_event_data(text)
         canonical.append(None if data is None else canonical_json(data))
         revenue_ok.append(data is not None and parse_revenue(data.get("revenue")) is not None)
-    return pl.DataFrame(
-        {"event_data": distinct, "_canonical": canonical, "_revenue_ok": revenue_ok},
-        schema={"event_data": pl.String, "_canonical": pl.String, "_revenue_ok": pl.Boolean},
+    return (
+        values.replace_strict(distinct, pl.Series(canonical, dtype=pl.String), default=None).alias("_canonical"),
+        values.replace_strict(distinct, pl.Series(revenue_ok, dtype=pl.Boolean), default=None).alias("_revenue_ok"),
     )
 
 
@@ -143,8 +146,7 @@ def apply_contract(
     """
     originals = [pl.col(column).alias(f"raw_{column}") for column in COLUMNS]
     frame = raw.with_columns(originals).with_columns(_clean(column) for column in COLUMNS)
-    lookup = _event_data_lookup(frame["event_data"])
-    frame = frame.join(lookup, on="event_data", how="left", nulls_equal=False)
+    frame = frame.with_columns(*_event_data_columns(frame["event_data"]))
     empty_data = pl.col("event_data").is_null() | pl.col("event_data").is_in(list(NULL_EVENT_DATA))
     event_name = pl.col("event_name").str.to_lowercase()
     known_name = event_name.is_in(list(event_names))

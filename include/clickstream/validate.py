@@ -24,6 +24,7 @@ from clickstream.settings import Settings
 from clickstream.suites import QUARANTINE, quarantine_suite
 from clickstream.warehouse import connect
 
+BATCH_ROWS = 125_000  # rows the contract checks at a time: bounds its working memory
 NORMALISED_COLUMNS = ("source_file", LINE_COLUMN, "client_id", "page_url", "referrer", "event_at", "event_name",
                       "event_data", "user_agent")
 
@@ -93,27 +94,64 @@ def _agent_flags(agents: pl.Series) -> pl.DataFrame:
     )
 
 
-def gate_figures(checked: pl.DataFrame, files: list[dict[str, Any]]) -> dict[str, Any]:
-    """The partition's figures the quarantine suite judges (GX gets them as a one-row batch)."""
-    rows = checked.height
-    agents = checked.group_by("user_agent").len().join(_agent_flags(checked["user_agent"]), on="user_agent",
-                                                       how="left")
+def gate_figures(tally: dict[str, int], agent_rows: pl.DataFrame, files: list[dict[str, Any]]) -> dict[str, Any]:
+    """The partition's figures the quarantine suite judges (GX gets them as a one-row batch).
+
+    ``tally``: rows, quarantined and null_referrer counts; ``agent_rows``: rows per user agent.
+    """
+    rows = tally["rows"]
+    agents = agent_rows.join(_agent_flags(agent_rows["user_agent"]), on="user_agent", how="left")
 
     def share(count: int) -> float:
         return count / rows if rows else 0.0
 
-    quarantined = int(checked["reason"].is_not_null().sum())
-    figures = {
+    return {
         "rows": rows,
         "rows_in_rejected_files": sum(info["rows"] for info in files if info["rejected"]),
-        "valid_rows": rows - quarantined,
-        "quarantine_rate": share(quarantined),
-        "null_referrer_rate": share(checked["referrer"].null_count()),
+        "valid_rows": rows - tally["quarantined"],
+        "quarantine_rate": share(tally["quarantined"]),
+        "null_referrer_rate": share(tally["null_referrer"]),
         "unparsed_user_agent_rate": share(agents.filter(pl.col("_unparsed").fill_null(True))["len"].sum()),
         "bot_rate": share(agents.filter(pl.col("_is_bot").fill_null(False))["len"].sum()),
         "unknown_columns": sum(len(info["extra_columns"]) for info in files),
     }
-    return figures
+
+
+def _check_in_batches(raw: pl.DataFrame, day: date, settings: Settings,
+                      valid_path: Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """Apply the contract ``BATCH_ROWS`` rows at a time, streaming the valid rows to ``valid_path``.
+
+    The contract's working columns cost about twice the raw text; batches keep them to a slice.
+    Returns the quarantined rows, rows per user agent, and the counts the gate needs.
+    """
+    import pyarrow.parquet as pq
+
+    bad_parts, agent_parts = [], []
+    tally = {"rows": raw.height, "quarantined": 0, "null_referrer": 0}
+    writer = None
+    try:
+        for offset in range(0, max(raw.height, 1), BATCH_ROWS):
+            checked = apply_contract(raw.slice(offset, BATCH_ROWS), day, settings.event_names,
+                                     settings.conversion_events)
+            checked = checked.with_columns(
+                reason=pl.when(pl.col("file_has_required_columns")).then(pl.col("reason"))
+                .otherwise(pl.lit("rejected_file")),
+            )
+            valid = checked.filter(pl.col("reason").is_null()).select(NORMALISED_COLUMNS).to_arrow()
+            if writer is None:  # lz4: read once by load, speed over size
+                writer = pq.ParquetWriter(valid_path, valid.schema, compression="lz4")
+            writer.write_table(valid)
+            bad_parts.append(checked.filter(pl.col("reason").is_not_null() & pl.col("file_has_required_columns"))
+                             .select("source_file", pl.col(LINE_COLUMN).alias("line_number"), "reason", "reasons",
+                                     *(pl.col(f"raw_{column}").alias(column) for column in COLUMNS)))
+            agent_parts.append(checked.group_by("user_agent").len())
+            tally["quarantined"] += checked.height - valid.num_rows
+            tally["null_referrer"] += checked["referrer"].null_count()
+    finally:
+        if writer is not None:
+            writer.close()
+    agents = pl.concat(agent_parts).group_by("user_agent").agg(pl.col("len").sum())
+    return pl.concat(bad_parts), agents, tally
 
 
 def _safe(text: str) -> str:
@@ -128,29 +166,15 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
     if not paths:
         raise NoInputError(f"no raw file for partition {day} in {settings.raw_dir} (expected e.g. events_{day}.csv)")
     raw, files = _read_partition(paths)
-    checked = apply_contract(raw, day, settings.event_names, settings.conversion_events)
-    checked = checked.with_columns(
-        reason=pl.when(pl.col("file_has_required_columns")).then(pl.col("reason")).otherwise(pl.lit("rejected_file")),
-    )
-    valid = checked.filter(pl.col("reason").is_null()).select(NORMALISED_COLUMNS)
-    bad = checked.filter(pl.col("reason").is_not_null() & pl.col("file_has_required_columns"))
-
     out = staging_dir(settings, day)
     out.mkdir(parents=True, exist_ok=True)
-    valid.write_parquet(out / "valid.parquet", compression="lz4")  # read once by load: speed over size
-    quarantined = bad.select(
-        "source_file",
-        pl.col(LINE_COLUMN).alias("line_number"),
-        "reason",
-        "reasons",
-        *(pl.col(f"raw_{column}").alias(column) for column in COLUMNS),
-    )
+    quarantined, agent_rows, tally = _check_in_batches(raw, day, settings, out / "valid.parquet")
     quarantined.write_parquet(out / "quarantine.parquet")
     settings.quarantine_dir.mkdir(parents=True, exist_ok=True)
     quarantine_csv = settings.quarantine_dir / f"{day}.csv"
     quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv(quarantine_csv)
 
-    figures = gate_figures(checked, files)
+    figures = gate_figures(tally, agent_rows, files)
     report = gates.run_suite(QUARANTINE, quarantine_suite(settings), pl.DataFrame([figures]).to_pandas(), day,
                              run_id, project_dir=settings.gx_dir)
     with connect(settings.warehouse_path) as con:
@@ -165,7 +189,7 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
         "run_id": run_id,
         "files": files,
         "rows_read": raw.height,
-        "rows_valid": valid.height,
+        "rows_valid": figures["valid_rows"],
         "rows_quarantined": quarantined.height,
         "quarantined_by_reason": dict(by_reason.iter_rows()),
         "rows_in_rejected_files": figures["rows_in_rejected_files"],
