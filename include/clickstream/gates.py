@@ -98,31 +98,25 @@ def _observed(result: dict[str, Any]) -> str:
 def run_suite(
     suite_name: str,
     checks: Sequence[Check],
-    batch: Any,
+    figures: dict[str, Any],
     partition_date: date,
     run_id: str,
-    project_dir: Path | None = None,
+    project_dir: Path,
 ) -> GateReport:
-    """Validate a pandas DataFrame with a GX suite built from ``checks``; every result, by check.
+    """Judge a partition's ``figures`` (GX sees them as a one-row pandas batch) with the suite ``checks``.
 
-    With ``project_dir`` the run goes through a file-backed GX project there (suite, validation
-    definition and checkpoint kept up to date) and rebuilds its static Data Docs; without, it runs
-    in an ephemeral context and leaves nothing on disk.
+    The run goes through the file-backed GX project in ``project_dir`` (suite, validation definition
+    and checkpoint kept up to date) and rebuilds its static Data Docs.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
+    import pandas as pd
 
     by_name = {check.name: check for check in checks}
-    if project_dir is None:
-        context = _context(None)
-        suite = _suite(gx, suite_name, checks)
-        validation = _batch_definition(context, suite_name).get_batch(batch_parameters={"dataframe": batch}).validate(
-            suite)
-    else:
-        checkpoint = _checkpoint(str(project_dir), suite_name, checks)
-        result = checkpoint.run(batch_parameters={"dataframe": batch},
-                                run_id=gx.RunIdentifier(run_name=f"{partition_date}_{run_id}"))
-        validation = next(iter(result.run_results.values()))
+    checkpoint = _checkpoint(str(project_dir), suite_name, checks)
+    result = checkpoint.run(batch_parameters={"dataframe": pd.DataFrame([figures])},
+                            run_id=gx.RunIdentifier(run_name=f"{partition_date}_{run_id}"))
+    validation = next(iter(result.run_results.values()))
     report = GateReport(suite_name, partition_date, run_id)
     for item in validation.results:
         check = by_name[item.expectation_config.meta["check"]]
@@ -141,14 +135,11 @@ def run_suite(
     return report
 
 
-def _context(project_dir: str | None) -> Any:
+def _context(project_dir: str) -> Any:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    if project_dir is None:
-        context = gx.get_context(mode="ephemeral")
-    else:
-        context = gx.get_context(mode="file", project_root_dir=project_dir)
+    context = gx.get_context(mode="file", project_root_dir=project_dir)
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they would flood the task logs
     return context
 
@@ -192,7 +183,7 @@ _CHECKPOINTS: dict[tuple[str, str, str], Any] = {}
 
 
 def _batch_definition(context: Any, suite_name: str) -> Any:
-    """The suite's in-memory DataFrame batch (created once in a file-backed project)."""
+    """The suite's in-memory DataFrame batch (created once in the project)."""
     name = f"{suite_name}_source"
     try:
         source = context.data_sources.get(name)

@@ -109,14 +109,13 @@ def _outlier_orders(con: Any, settings: Settings, day: date, enough: bool) -> tu
 
 def monitor_partition(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
     """Run the watchdog for a partition; raise ``GateFailedError`` when a critical check fails."""
-    import pandas as pd
-
     with connect(settings.warehouse_path) as con:
         metrics, skipped = compute_metrics(con, settings, day)
-        checks = [check for check in watchdog_suite(settings, settings.session_timeout_s) if check.name not in skipped]
-        batch = pd.DataFrame([{key: _plain(value) for key, value in metrics.items()}])
-        report = gates.run_suite(WATCHDOG, checks, batch, day, run_id, project_dir=settings.gx_dir)
-        for check in watchdog_suite(settings, settings.session_timeout_s):
+        suite = watchdog_suite(settings, settings.session_timeout_s)
+        checks = [check for check in suite if check.name not in skipped]
+        figures = {key: _plain(value) for key, value in metrics.items()}
+        report = gates.run_suite(WATCHDOG, checks, figures, day, run_id, settings.gx_dir)
+        for check in suite:
             if check.name in skipped:
                 report.results.append(gates.CheckResult(check.name, check.expectation, check.severity, True,
                                                         skipped[check.name], check.threshold, check.description))
