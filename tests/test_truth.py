@@ -48,10 +48,13 @@ def nonzero(figures):
     return {key: value for key, value in figures.items() if value}
 
 
-def test_quarantined_rows_by_reason(pipeline):
+@pytest.mark.parametrize(("column", "table", "figure"), [
+    ("reason", "quarantine", "quarantined_by_reason"),
+    ("channel", "sessions", "sessions_by_channel"),
+])
+def test_rows_by_key(pipeline, column, table, figure):
     truth, con, _ = pipeline
-    assert grouped(con, "SELECT reason, count(*) FROM quarantine GROUP BY ALL") == nonzero(
-        truth["quarantined_by_reason"])
+    assert grouped(con, f"SELECT {column}, count(*) FROM {table} GROUP BY ALL") == nonzero(truth[figure])
 
 
 def test_duplicates_dropped(pipeline):
@@ -79,12 +82,6 @@ def test_orders_and_revenue_to_the_cent(pipeline):
     truth, con, _ = pipeline
     assert con.execute("SELECT count(*), sum(revenue) FROM orders").fetchone() == (
         truth["orders"], Decimal(str(truth["revenue"])).quantize(Decimal("0.01")))
-
-
-def test_sessions_by_channel(pipeline):
-    truth, con, _ = pipeline
-    assert grouped(con, "SELECT channel, count(*) FROM sessions GROUP BY ALL") == nonzero(
-        truth["sessions_by_channel"])
 
 
 def test_funnel(pipeline):

@@ -63,7 +63,7 @@ DAG_PARSE_SECONDS = 1.0
 # --------------------------------------------------------------------------------------------------
 
 
-def main(args: argparse.Namespace, settings: Any = None) -> int:
+def main(args: argparse.Namespace) -> int:
     """Run the benchmark; ``args.events`` (sizes, default 1M and 10M), ``args.out`` (folder, default bench/).
 
     Optional ``args.airflow`` (default True: the Airflow run for the smallest set),
@@ -531,16 +531,6 @@ def _warehouse_count(settings: Any, sql: str, params: list[Any] | None = None) -
         return int(con.execute(sql, params or []).fetchone()[0])
 
 
-def _transform(settings: Any, day: date, run_id: str, full: bool) -> dict[str, Any]:
-    import clickstream.transform as transform
-
-    if hasattr(transform, "transform_partition"):
-        from clickstream.pipeline import run_stage
-
-        return run_stage("transform", settings, day, run_id, full_refresh=full)
-    return transform.transform(settings, None if full else day, full)
-
-
 def _prepare_task(spec: dict[str, Any]) -> None:
     """Imports a stage needs, done before its clock starts (a long-lived worker has them already)."""
     task = spec["task"]
@@ -596,10 +586,11 @@ def task_stage(spec: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 def task_transform(spec: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    settings = _settings(spec)
+    from clickstream.pipeline import run_stage
+
     full = spec["task"] == "transform_full"
-    day = date.fromisoformat(spec["last"])
-    summary = _transform(settings, day, "bench__" + spec["task"], full)
+    summary = run_stage("transform", _settings(spec), date.fromisoformat(spec["last"]), "bench__" + spec["task"],
+                        full_refresh=full)
     expected = "full" if full else "incremental"
     if summary.get("mode") != expected:
         raise RuntimeError(f"transform ran {summary.get('mode')!r}, expected {expected!r}: {summary.get('reason')}")
@@ -630,9 +621,10 @@ def _rows_of_report_stage(spec: dict[str, Any]) -> int:
     settings = _settings(spec)
     last = date.fromisoformat(spec["last"])
     if spec["task"] == "analyze":
-        first = last - timedelta(days=settings.report_window_days - 1)
+        from clickstream.report.data import Window
+
         return _warehouse_count(settings, "SELECT count(*) FROM raw_events WHERE partition_date BETWEEN ? AND ?",
-                                [first, last])
+                                [Window(last, settings.report_window_days).start, last])
     return _warehouse_count(settings, "SELECT count(*) FROM raw_events WHERE partition_date = ?", [last])
 
 

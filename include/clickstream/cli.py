@@ -116,7 +116,7 @@ def cmd_airflow_standalone(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from clickstream.bench import main as bench_main
 
-    return bench_main(args, settings)
+    return bench_main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -135,7 +135,7 @@ def run_order(models: dict[str, Model]) -> list[str]:
     return order
 
 
-def fingerprint(models: dict[str, Model], settings: Settings, sql_dir: Path = SQL_DIR) -> str:
+def fingerprint(settings: Settings, sql_dir: Path = SQL_DIR) -> str:
     """Hash of everything the tables depend on besides the data: SQL, parameters, parser versions.
 
     An incremental run is only exact on top of tables built by the same definitions, so a changed
@@ -253,7 +253,7 @@ def run_transform(
     started = time.perf_counter()
     models = discover()
     order = run_order(models)
-    current = fingerprint(models, settings)
+    current = fingerprint(settings)
     con.execute("SET TimeZone = 'UTC'")
     con.execute(RUNS_TABLE)
     reason = _full_rebuild_reason(con, models, current, partition_date, full_refresh)
