@@ -197,11 +197,28 @@ def _full_rebuild_reason(
     return None
 
 
+def _relation_kind(model: Model, full: bool) -> str:
+    """VIEW or TABLE: an ephemeral model is a view in a full rebuild (every row is in scope), else a temp table."""
+    return "VIEW" if model.materialized == "view" or (model.materialized == "ephemeral" and full) else "TABLE"
+
+
+def _last_readers(models: dict[str, Model], order: list[str]) -> dict[str, list[str]]:
+    """Per model name, the run-only models it is the last reader of (in run order), so they can go after it."""
+    position = {name: index for index, name in enumerate(order)}
+    last: dict[str, list[str]] = {}
+    for name, model in models.items():
+        if model.materialized in RUN_ONLY:
+            readers = [other for other, candidate in models.items() if name in candidate.depends_on]
+            final = max(readers, key=position.__getitem__, default=name)
+            last.setdefault(final, []).append(name)
+    return last
+
+
 def _run_model(con: duckdb.DuckDBPyConnection, name: str, model: Model | None, full: bool) -> dict[str, Any]:
     """Build one model; its entry in the summary (row counts only for tables, a view has none to give)."""
     started = time.perf_counter()
     result: dict[str, Any] = {"model": name}
-    as_view = model is not None and (model.materialized == "view" or (model.materialized == "ephemeral" and full))
+    as_view = model is not None and _relation_kind(model, full) == "VIEW"
     if model is None:
         result.update(PYTHON_MODELS[name].build(con))
     elif model.materialized == "view":
@@ -270,11 +287,13 @@ def run_transform(
         con.execute((SQL_DIR / "staging" / ("_scope_full.sql" if full else "_scope_incremental.sql")).read_text())
         scope_tables = ("scope_clients", "scope_dates", "scope_urls") if full else SCOPE_TABLES
         summary["scope"] = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in scope_tables}
-        summary["models"] = [_run_model(con, name, models.get(name), full) for name in order]
-        for name, model in models.items():
-            if model.materialized in RUN_ONLY:
-                kind = "VIEW" if full and model.materialized == "ephemeral" else "TABLE"
-                con.execute(f"DROP {kind} IF EXISTS temp.main.{name}")
+        summary["models"] = []
+        last_reader = _last_readers(models, order)
+        for name in order:
+            summary["models"].append(_run_model(con, name, models.get(name), full))
+            # A run-only table holds memory the next models need: it goes once its last reader has run.
+            for finished in last_reader.get(name, ()):
+                con.execute(f"DROP {_relation_kind(models[finished], full)} IF EXISTS temp.main.{finished}")
         for name in SCOPE_TABLES:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
         summary["seconds"] = round(time.perf_counter() - started, 3)

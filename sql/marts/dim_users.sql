@@ -1,16 +1,10 @@
 -- Grain: one row per user (a stitched identity: a client's latest email, else the client_id), over all their devices.
 -- depends_on: int_client_identity, sessions, orders
 -- scope: user_id
-with users_in_scope as (
-    select distinct user_id
-    from int_client_identity
-    where in_client_scope(client_id)
-),
-
-clients as (
+with clients as (
     select *
     from int_client_identity
-    where user_id in (select user_id from users_in_scope)
+    where in_user_scope(user_id)
 ),
 
 client_totals as (
@@ -30,14 +24,14 @@ client_totals as (
 session_totals as (
     select user_id, count(*) as sessions
     from sessions
-    where user_id in (select user_id from users_in_scope)
+    where in_user_scope(user_id)
     group by user_id
 ),
 
 order_totals as (
     select user_id, count(*) as orders, sum(revenue) as revenue, min(ordered_at) as first_ordered_at
     from orders
-    where user_id in (select user_id from users_in_scope)
+    where in_user_scope(user_id)
     group by user_id
 )
 

@@ -1,29 +1,13 @@
 -- Grain: one row per session of a non-bot client; channel, landing page and device come from its first event
 -- (earliest, ties broken by event_id), which also names it: session_id = md5(client_id | first event_id).
 -- is_new_user: the first session of the user's first client (int_client_identity.is_first_client_of_user).
--- depends_on: int_session_events, stg_events, int_client_identity, channel_of
+-- depends_on: int_session_totals, stg_events, int_client_identity, channel_of
 -- scope: client_id
-with totals as (
-    select
-        client_id,
-        started_at,
-        max(event_at) as ended_at,
-        min(event_id) filter (where event_at = started_at) as first_event_id,
-        count(*) as events,
-        count(*) filter (where event_name = 'page_viewed') as page_views,
-        count(*) filter (where event_name = 'product_added_to_cart') as add_to_carts,
-        count(*) filter (where event_name = 'checkout_started') as checkout_starts,
-        count(*) filter (where is_conversion) as orders,
-        coalesce(sum(revenue) filter (where is_conversion), 0) as revenue
-    from int_session_events
-    group by client_id, started_at
-),
-
-first_events as (
+with first_events as (
     select
         t.*, e.page_path, e.utm_source, e.utm_medium, e.utm_campaign, e.gclid, e.referrer_host,
         e.referrer_kind, e.device_type, e.os, e.browser
-    from totals as t
+    from int_session_totals as t
     inner join stg_events as e on t.first_event_id = e.event_id
     where e.partition_date between getvariable('scope_first_partition') and getvariable('scope_last_partition')
 )

@@ -3,8 +3,10 @@
 create or replace temp table scope_clients as
 select distinct client_id from raw_events;
 
--- Models filter clients with in_client_scope(client_id): free here, where every client is in scope.
+-- Models filter clients with in_client_scope(client_id) and users with in_user_scope(user_id): free here,
+-- where every client and user is in scope.
 create or replace temp macro in_client_scope(id) as true;
+create or replace temp macro in_user_scope(id) as true;
 
 create or replace temp table scope_dates as
 select distinct cast(event_at as date) as date from raw_events

@@ -22,6 +22,10 @@ union
 select user_email from stg_events_base
 where partition_date = getvariable('partition_date') and user_email is not null;
 
+-- Models filter users with in_user_scope(user_id) (in a full rebuild it is simply true). Every client of these
+-- users is in scope_clients below or changed, so their rows are rebuilt whole.
+create or replace temp macro in_user_scope(id) as id in (select s.user_id from scope_users as s);
+
 -- Clients whose sessions, orders or attribution can change: the changed clients and every client of an
 -- affected user (is_new_user and attribution candidates span all of a user's devices).
 create or replace temp table scope_clients as

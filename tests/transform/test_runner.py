@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from transform_helpers import at, event, insert, rows
 
+import clickstream.transform as run_model_module
 from clickstream.settings import Settings
 from clickstream.transform import (
     PYTHON_MODELS,
@@ -40,6 +41,7 @@ def test_models_run_in_dependency_order():
         "int_client_identity",
         "int_session_events",
         "order_items",
+        "int_session_totals",
         "sessions",
         "funnel_daily",
         "orders",
@@ -136,3 +138,32 @@ def test_sources_are_the_load_stage_tables():
     migration = (Path(__file__).resolve().parents[2] / "sql" / "migrations" / "001_raw.sql").read_text()
     for source in SOURCES:
         assert f"CREATE TABLE IF NOT EXISTS {source} (" in migration
+
+
+def _temporary_relations(con) -> set[str]:
+    return {row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL "
+        "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").fetchall()}
+
+
+@pytest.mark.parametrize("partition_date", [None, date(2025, 2, 23)], ids=["full", "incremental"])
+def test_a_run_only_table_is_dropped_once_its_last_reader_has_run(con, transform_settings, monkeypatch,
+                                                                  partition_date):
+    insert(con, [event("c1", at(0)), event("c1", at(4000))])
+    run_transform(con, transform_settings, None)
+    seen: dict[str, set[str]] = {}
+    real_run_model = run_model_module._run_model
+
+    def recording_run_model(connection, name, model, full):
+        seen[name] = _temporary_relations(connection)
+        return real_run_model(connection, name, model, full)
+
+    monkeypatch.setattr(run_model_module, "_run_model", recording_run_model)
+    run_transform(con, transform_settings, partition_date)
+    assert "int_session_events" in seen["int_session_totals"]
+    assert "int_session_events" not in seen["sessions"]
+    assert "int_session_totals" in seen["sessions"]
+    assert "int_session_totals" not in seen["funnel_daily"]
+    assert "int_scoped_events" in seen["orders"]
+    assert "int_scoped_events" not in seen["attribution"]
+    assert _temporary_relations(con) == set()
