@@ -285,7 +285,7 @@ def run_transform(
     try:
         con.execute((SQL_DIR / "staging" / "_macros.sql").read_text())
         con.execute((SQL_DIR / "staging" / ("_scope_full.sql" if full else "_scope_incremental.sql")).read_text())
-        scope_tables = ("scope_clients", "scope_dates", "scope_urls") if full else SCOPE_TABLES
+        scope_tables = ("scope_dates", "scope_urls") if full else SCOPE_TABLES
         summary["scope"] = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in scope_tables}
         summary["models"] = []
         last_reader = _last_readers(models, order)
