@@ -203,14 +203,22 @@ def _relation_kind(model: Model, full: bool) -> str:
 
 
 def _last_readers(models: dict[str, Model], order: list[str]) -> dict[str, list[str]]:
-    """Per model name, the run-only models it is the last reader of (in run order), so they can go after it."""
+    """Per model name, the run-only models it is the last user of (in run order), so they can go after it.
+
+    An ephemeral reader is a view in a full rebuild: what it reads stays in use as long as it does.
+    """
     position = {name: index for index, name in enumerate(order)}
+
+    def last_use(name: str) -> int:
+        readers = [other for other, model in models.items() if name in model.depends_on]
+        uses = [last_use(reader) if models[reader].materialized == "ephemeral" else position[reader]
+                for reader in readers]
+        return max(uses, default=position[name])
+
     last: dict[str, list[str]] = {}
     for name, model in models.items():
         if model.materialized in RUN_ONLY:
-            readers = [other for other, candidate in models.items() if name in candidate.depends_on]
-            final = max(readers, key=position.__getitem__, default=name)
-            last.setdefault(final, []).append(name)
+            last.setdefault(order[last_use(name)], []).append(name)
     return last
 
 

@@ -1,19 +1,17 @@
 -- Grain: one row per line of an order's items list (position line_number, from 1).
--- depends_on: int_scoped_events
+-- depends_on: int_conversions
 -- scope: client_id
 with conversions as (
-    select event_id, client_id, event_at, json_extract(items, '$[*]') as lines
-    from int_scoped_events
-    where is_conversion
-      and not is_bot
-      and json_type(items) = 'ARRAY'
+    select order_id, client_id, ordered_at, json_extract(items, '$[*]') as lines
+    from int_conversions
+    where json_type(items) = 'ARRAY'
 ),
 
 lines as (
     select
-        md5(event_id) as order_id,
+        order_id,
         client_id,
-        event_at as ordered_at,
+        ordered_at,
         unnest(generate_series(1, len(lines))) as line_number,
         unnest(lines) as line
     from conversions

@@ -1,24 +1,10 @@
--- Grain: one row per conversion event of a non-bot client; transaction_id is not unique, so the event is the key.
--- depends_on: int_scoped_events, sessions, order_items
+-- Grain: one row per order (int_conversions: a conversion event of a non-bot client), with its session and lines.
+-- depends_on: int_conversions, sessions, order_items
 -- scope: client_id
-with conversions as (
-    select
-        md5(event_id) as order_id,
-        event_id,
-        event_name,
-        transaction_id,
-        client_id,
-        event_at as ordered_at,
-        revenue
-    from int_scoped_events
-    where is_conversion
-      and not is_bot
-),
-
 -- The session containing the conversion event (sessions of one client never overlap).
-with_session as (
-    select c.*, s.session_id, s.user_id
-    from conversions as c
+with with_session as (
+    select c.* exclude (items), s.session_id, s.user_id
+    from int_conversions as c
     inner join sessions as s
         on c.client_id = s.client_id
         and c.ordered_at between s.started_at and s.ended_at

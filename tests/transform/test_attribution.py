@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from transform_helpers import CHROME, at, event, purchase, rows
+from transform_helpers import CHROME, DAY, at, event, purchase, rows
 
-DAY = 86400
 EMAIL = {"user_email": "u@x.com"}
 
 # One user on two devices: four sessions in the 7-day window, the order opening the last one.

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from transform_helpers import GOOGLEBOT, at, event, purchase, rows
+from transform_helpers import DAY, GOOGLEBOT, at, event, purchase, rows
 
-DAY = 86400
 D1, D2 = date(2025, 2, 23), date(2025, 2, 24)
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from transform_helpers import CHROME, GOOGLEBOT, at, event, purchase, rows
-
-DAY = 86400
+from transform_helpers import CHROME, DAY, GOOGLEBOT, at, event, purchase, rows
 
 
 def test_orders_sharing_a_transaction_id_stay_separate(build):

@@ -20,6 +20,7 @@ CHROME = (
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 SHOP = "https://puffy.com/"
 T0 = datetime(2025, 2, 23, 10, 0, tzinfo=UTC)
+DAY = 86400  # seconds
 
 _ids = itertools.count(1)
 
