@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clickstream.contract import COLUMNS, canonical_json, judge
-from clickstream.normalise import apply_contract
+from clickstream.contract import COLUMNS, canonical_json, judge, parse_timestamp
+from clickstream.normalise import apply_contract, with_utc_timestamp
 from clickstream.settings import DEFAULT_CONVERSION_EVENTS, DEFAULT_EVENT_NAMES
 
 DAY = date(2025, 2, 23)
@@ -69,3 +70,21 @@ def test_vectorised_contract_agrees_with_the_pydantic_model(batch):
             assert fast["event_data"] == canonical_json(event.event_data)
             assert (fast["client_id"], fast["page_url"], fast["referrer"], fast["user_agent"]) == (
                 event.client_id, event.page_url, event.referrer, event.user_agent)
+
+
+def _timestamp_grid() -> list[str]:
+    """Every combination of the fields' edge values: calendar, clock, separator, fraction and zone."""
+    parts = itertools.product(
+        (0, 1, 2025, 9999), (0, 1, 2, 12, 13), (0, 1, 28, 29, 30, 31, 32), ("T", " ", "t"), (0, 23, 24),
+        (0, 59, 60), (0, 59, 60), ("", ".", ".5", ".123456", ".1234567"),
+        ("", "Z", "z", "+00:00", "+01:00", "-05:30", "+23:59", "+24:00", "-00:60", "+0100"),
+    )
+    return [f"{y:04d}-{mo:02d}-{d:02d}{sep}{h:02d}:{mi:02d}:{s:02d}{fraction}{zone}"
+            for y, mo, d, sep, h, mi, s, fraction, zone in parts]
+
+
+def test_every_timestamp_of_the_edge_grid_parses_as_the_reference_does():
+    texts = _timestamp_grid()
+    parsed = with_utc_timestamp(pl.DataFrame({"text": texts}), "text", "at")["at"].to_list()
+    disagreements = [(text, fast) for text, fast in zip(texts, parsed, strict=True) if fast != parse_timestamp(text)]
+    assert (len(texts), disagreements) == (567_000, [])

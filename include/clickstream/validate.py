@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,22 @@ def staging_dir(settings: Settings, day: date) -> Path:
 
 
 def _read_partition(paths: list[Path]) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """All rows of a partition's files as text, tagged with their file, and what was learnt of each file."""
+    """All rows of a partition's files as text, tagged with their file, and what was learnt of each file.
+
+    The files' sha256 are computed on a thread while Polars reads: both release the GIL.
+    """
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        digests = [hasher.submit(sha256_of, path) for path in paths]
+        frames, files = _read_files(paths)
+        for info, digest in zip(files, digests, strict=True):
+            info["sha256"] = digest.result()
+    return pl.concat(frames, how="vertical") if frames else pl.DataFrame(), files
+
+
+def _read_files(paths: list[Path]) -> tuple[list[pl.DataFrame], list[dict[str, Any]]]:
     frames, files = [], []
     for path in paths:
-        info: dict[str, Any] = {"file": path.name, "sha256": sha256_of(path), "rejected": None, "extra_columns": []}
+        info: dict[str, Any] = {"file": path.name, "rejected": None, "extra_columns": []}
         try:
             frame, info["extra_columns"] = read_raw(path)
             required_ok = True
@@ -62,7 +75,7 @@ def _read_partition(paths: list[Path]) -> tuple[pl.DataFrame, list[dict[str, Any
             file_has_required_columns=pl.lit(required_ok),
         ))
         files.append(info)
-    return pl.concat(frames, how="vertical") if frames else pl.DataFrame(), files
+    return frames, files
 
 
 def _rows_of_rejected(path: Path) -> pl.DataFrame:
