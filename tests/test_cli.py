@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from factories import row, write_csv
 
-from clickstream.cli import main
+from clickstream.cli import build_parser, main
 from clickstream.generate import generate
 
 
@@ -47,3 +47,10 @@ def test_no_raw_files_says_how_to_get_some(tmp_path):
     (tmp_path / "raw").mkdir()
     with pytest.raises(SystemExit, match="run `clickstream generate` first"):
         main(["--data-dir", str(tmp_path), "load"])
+
+
+def test_bench_takes_the_same_options_as_python_m_clickstream_bench():
+    args = build_parser().parse_args(["bench", "--events", "20000", "--no-airflow", "--no-dag-parse",
+                                      "--day-file-events", "0", "--out", "b"])
+    assert (args.events, args.airflow, args.dag_parse, args.day_file_events, str(args.out)) == (
+        [20000], False, False, 0, "b")

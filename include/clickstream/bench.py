@@ -63,19 +63,27 @@ DAG_PARSE_SECONDS = 1.0
 # --------------------------------------------------------------------------------------------------
 
 
-def main(args: argparse.Namespace) -> int:
-    """Run the benchmark; ``args.events`` (sizes, default 1M and 10M), ``args.out`` (folder, default bench/).
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The benchmark's options, for ``clickstream bench`` and ``python -m clickstream.bench`` alike."""
+    parser.add_argument("--events", type=int, nargs="*", help="data set sizes (default 1000000 10000000)")
+    parser.add_argument("--out", type=Path, default=Path("bench"), help="results and cached data (default bench/)")
+    parser.add_argument("--no-airflow", dest="airflow", action="store_false",
+                        help="skip the 14-day Airflow run of the smallest set")
+    parser.add_argument("--no-dag-parse", dest="dag_parse", action="store_false",
+                        help="skip timing the DAG file's parse")
+    parser.add_argument("--day-file-events", type=int, default=DAY_FILE_EVENTS,
+                        help="events in the one-day file set, validated and loaded as one partition (0: skip it)")
 
-    Optional ``args.airflow`` (default True: the Airflow run for the smallest set),
-    ``args.dag_parse`` (default True) and ``args.day_file_events`` (default 1,000,000; 0 skips the set).
-    """
-    sizes = sorted(set(args.events)) if getattr(args, "events", None) else list(DEFAULT_SIZES)
+
+def main(args: argparse.Namespace) -> int:
+    """Run the benchmark with the options of ``add_arguments``."""
+    sizes = sorted(set(args.events)) if args.events else list(DEFAULT_SIZES)
     if any(size < DAYS for size in sizes):
         raise SystemExit(f"clickstream bench: a data set needs at least {DAYS} events (one a day)")
-    out = Path(getattr(args, "out", None) or "bench").resolve()
+    out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    with_airflow = getattr(args, "airflow", True)
-    with_dag_parse = getattr(args, "dag_parse", True)
+    with_airflow = args.airflow
+    with_dag_parse = args.dag_parse
     started = time.perf_counter()
     results: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -89,7 +97,7 @@ def main(args: argparse.Namespace) -> int:
         dataset = bench_dataset(out, size, airflow=with_airflow and size == sizes[0])
         results["datasets"].append(dataset)
         print_dataset(dataset)
-    day_file = getattr(args, "day_file_events", DAY_FILE_EVENTS)
+    day_file = args.day_file_events
     if day_file:
         print(f"\n== one day file of {day_file:,} events (validate + load) ==", file=sys.stderr, flush=True)
         dataset = bench_dataset(out, day_file, airflow=False, day_count=1)
@@ -773,10 +781,5 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--worker":
         sys.exit(worker(Path(sys.argv[2])))
     parser = argparse.ArgumentParser(prog="python -m clickstream.bench", description=__doc__)
-    parser.add_argument("--events", type=int, nargs="*")
-    parser.add_argument("--out", type=Path, default=Path("bench"))
-    parser.add_argument("--no-airflow", dest="airflow", action="store_false")
-    parser.add_argument("--no-dag-parse", dest="dag_parse", action="store_false")
-    parser.add_argument("--day-file-events", type=int, default=DAY_FILE_EVENTS,
-                        help="events in the one-day file set (0: skip it)")
+    add_arguments(parser)
     sys.exit(main(parser.parse_args()))

@@ -149,12 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--full-refresh", action="store_true")
 
     commands.add_parser("airflow-standalone", help="airflow standalone with the project's DAG and plugins")
-    from clickstream.bench import DAY_FILE_EVENTS  # standard library only: cheap
-    bench = commands.add_parser("bench", help="benchmark every stage")
-    bench.add_argument("--events", type=int, nargs="*", help="data set sizes (default 1000000 10000000)")
-    bench.add_argument("--out", type=Path, default=Path("bench"))
-    bench.add_argument("--day-file-events", type=int, default=DAY_FILE_EVENTS,
-                       help="events in the one-day file set, validated and loaded as one partition (0: skip it)")
+    from clickstream.bench import add_arguments  # standard library only: cheap
+    add_arguments(commands.add_parser("bench", help="benchmark every stage"))
     return parser
 
 
