@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
-from clickstream.gates import CRITICAL, WARNING, Check, data_docs_index, run_suite
+from clickstream.gates import CRITICAL, RUN_TIME_FORMAT, WARNING, Check, data_docs_index, prune_results, run_suite
 
 DAY = date(2025, 2, 23)
 FIGURES = {"rate": 0.08, "rows": 10}
@@ -35,3 +35,35 @@ def test_a_removed_project_is_set_up_again(tmp_path):
     report = run_suite("s", checks(0.1), FIGURES, DAY, "r2", project_dir=tmp_path / "gx")
     assert report.critical_failures == []
     assert data_docs_index(tmp_path / "gx").exists()
+
+
+def _runs(folder):
+    return sorted(path.relative_to(folder).as_posix() for path in folder.glob("s/*/*"))
+
+
+def test_runs_older_than_keep_days_leave_the_data_docs(tmp_path):
+    project = tmp_path / "gx"
+    run_suite("s", checks(0.1), FIGURES, DAY, "old", project_dir=project)
+    results = project / "gx" / "uncommitted" / "validations"
+    pages = project / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations"
+    [old_run] = _runs(results)
+    aged = old_run.replace(old_run.split("/")[-1], "20250101T000000.000000Z")
+    for store in (results, pages):
+        (store / old_run).rename(store / aged)
+    run_suite("s", checks(0.1), FIGURES, DAY, "new", project_dir=project, keep_days=90)
+    [new_run] = _runs(results)
+    assert new_run.startswith("s/2025-02-23_new/")
+    assert _runs(pages) == [new_run]
+    assert not (results / "s" / "2025-02-23_old").exists()
+    index = data_docs_index(project).read_text()
+    assert ("2025-02-23_new" in index, "2025-02-23_old" in index) == (True, False)
+
+
+def test_pruning_counts_the_runs_it_removes_and_keeps_recent_ones(tmp_path):
+    project = tmp_path / "gx"
+    run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=project)
+    [run] = _runs(project / "gx" / "uncommitted" / "validations")
+    run_time = datetime.strptime(run.split("/")[-1], RUN_TIME_FORMAT).replace(tzinfo=UTC)
+    assert prune_results(project, "s", keep_days=1, now=run_time + timedelta(hours=23)) == 0
+    assert prune_results(project, "s", keep_days=1, now=run_time + timedelta(hours=25)) == 1
+    assert _runs(project / "gx" / "uncommitted" / "validations") == []

@@ -114,7 +114,7 @@ def monitor_partition(settings: Settings, day: date, run_id: str) -> dict[str, A
         suite = watchdog_suite(settings, settings.session_timeout_s)
         checks = [check for check in suite if check.name not in skipped]
         figures = {key: _plain(value) for key, value in metrics.items()}
-        report = gates.run_suite(WATCHDOG, checks, figures, day, run_id, settings.gx_dir)
+        report = gates.run_suite(WATCHDOG, checks, figures, day, run_id, settings.gx_dir, settings.gx_keep_days)
         for check in suite:
             if check.name in skipped:
                 report.results.append(gates.CheckResult(check.name, check.expectation, check.severity, True,

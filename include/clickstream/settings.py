@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     schedule: str = Field("30 2 * * *", description="Cron schedule of the DAG, in UTC.")
 
     duckdb_memory_limit: str = Field("1536MB", description="DuckDB's memory limit; beyond it, it spills to disk.")
+    gx_keep_days: int = Field(
+        90, gt=0, description="Days of gate runs kept in the GX Data Docs (gate_results keeps every run)."
+    )
 
     # validate
     max_quarantine_rate: float = Field(0.05, ge=0, le=1, description="Critical: quarantined share of a day.")

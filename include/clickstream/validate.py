@@ -188,7 +188,8 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
     quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv(quarantine_csv)
 
     figures = gate_figures(tally, agent_rows, files)
-    report = gates.run_suite(QUARANTINE, quarantine_suite(settings), figures, day, run_id, settings.gx_dir)
+    report = gates.run_suite(QUARANTINE, quarantine_suite(settings), figures, day, run_id, settings.gx_dir,
+                            settings.gx_keep_days)
     with connect(settings.warehouse_path) as con:
         gate_file = gates.record(report, con, settings.data_dir / "gates" / f"{day}_{QUARANTINE}_{_safe(run_id)}.json")
 
