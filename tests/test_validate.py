@@ -10,7 +10,7 @@ import pytest
 from factories import HEADER, row, write_csv
 
 from clickstream.gates import GateFailedError
-from clickstream.validate import NoInputError, staging_dir, validate_partition
+from clickstream.validate import NoInputError, staging_dir, valid_parts, validate_partition
 
 DAY = date(2025, 2, 23)
 GOOD = [row(client_id=f"c{i}", timestamp=f"2025-02-23T10:{i:02d}:00.000Z") for i in range(40)]
@@ -20,7 +20,7 @@ def test_valid_rows_are_staged_with_normalised_values(settings):
     raw = row(event_name=" Page_Viewed ", event_data="null", referrer=" ")
     write_csv(settings.raw_dir / "events_2025-02-23.csv", [raw])
     summary = validate_partition(settings, DAY, "r1")
-    staged = pl.read_parquet(staging_dir(settings, DAY) / "valid.parquet")
+    staged = pl.read_parquet(valid_parts(staging_dir(settings, DAY)))
     assert summary["rows_valid"] == 1
     assert staged.row(0, named=True)["event_name"] == "page_viewed"
     assert staged.row(0, named=True)["event_data"] == "{}"
@@ -135,9 +135,23 @@ def test_checking_in_batches_stages_exactly_what_one_pass_does(settings, tmp_pat
     whole = validate_partition(one_pass, DAY, "r1")
     monkeypatch.setattr(validate, "BATCH_ROWS", 7)
     batched = validate_partition(settings, DAY, "r1")
-    for name in ("valid.parquet", "quarantine.parquet"):
-        assert pl.read_parquet(staging_dir(settings, DAY) / name).equals(
-            pl.read_parquet(staging_dir(one_pass, DAY) / name)), name
+    assert [len(valid_parts(staging_dir(target, DAY))) for target in (settings, one_pass)] == [7, 1]
+    assert pl.read_parquet(valid_parts(staging_dir(settings, DAY))).equals(
+        pl.read_parquet(valid_parts(staging_dir(one_pass, DAY))))
+    assert pl.read_parquet(staging_dir(settings, DAY) / "quarantine.parquet").equals(
+        pl.read_parquet(staging_dir(one_pass, DAY) / "quarantine.parquet"))
     keys = ("rows_read", "rows_valid", "rows_quarantined", "quarantined_by_reason")
     assert [batched[key] for key in keys] == [whole[key] for key in keys] == [
         48, 46, 2, {"missing_client_id": 1, "unknown_event_name": 1}]
+
+
+def test_a_rerun_in_fewer_batches_leaves_no_stale_parts(settings, monkeypatch):
+    from clickstream import validate
+
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
+    monkeypatch.setattr(validate, "BATCH_ROWS", 7)
+    validate_partition(settings, DAY, "r1")
+    monkeypatch.setattr(validate, "BATCH_ROWS", 125_000)
+    validate_partition(settings, DAY, "r2")
+    parts = valid_parts(staging_dir(settings, DAY))
+    assert ([part.name for part in parts], pl.read_parquet(parts).height) == (["part-00000.parquet"], 40)

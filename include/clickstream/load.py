@@ -16,7 +16,7 @@ from typing import Any
 
 from clickstream.errors import DataError
 from clickstream.settings import Settings
-from clickstream.validate import staging_dir
+from clickstream.validate import VALID_DIR, staging_dir, valid_parts
 from clickstream.warehouse import connect
 
 # The identity of an event: its seven normalised fields (see clickstream.contract).
@@ -62,13 +62,16 @@ def _publish(con: Any, settings: Settings, day: date, loaded_at: datetime) -> No
     partition keeps its content with the new owner's lineage.
     """
     folder = staging_dir(settings, day)
+    parts = valid_parts(folder)
+    if not parts:
+        raise NotValidatedError(f"partition {day} has no staged valid rows in {folder / VALID_DIR}; revalidate it")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT {EVENT_ID_SQL} AS event_id, ?::DATE AS partition_date, client_id, page_url, referrer, event_at,
                    event_name, event_data::JSON AS event_data, user_agent, source_file, source_line,
                    ?::TIMESTAMPTZ AS loaded_at
             FROM read_parquet(?)""",
-        [day, loaded_at, str(folder / "valid.parquet")],
+        [day, loaded_at, [str(part) for part in parts]],
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE candidates AS
