@@ -289,6 +289,9 @@ def run_transform(
         "reason": reason,
     }
     _set_variables(con, settings, partition_date)
+    # Tables are sets: keeping the input order of 10 M rows through joins costs memory, and spilling
+    # under the memory limit made the sessions model a third slower.
+    con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute((SQL_DIR / "staging" / "_macros.sql").read_text())
@@ -313,6 +316,8 @@ def run_transform(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.execute("RESET preserve_insertion_order")
     log.info("transform %s for %s in %.1f s", summary["mode"], summary["partition_date"], summary["seconds"])
     return summary
 

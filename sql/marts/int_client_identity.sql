@@ -19,7 +19,7 @@ clients as (
         bool_or(device_type = 'tablet') as used_tablet,
         -- Read by the next incremental run's scope: the users this client could map to, and the partitions
         -- whose reload may drop its events.
-        list_distinct(list(user_email) filter (where user_email is not null)) as emails,
+        list_sort(list_distinct(list(user_email) filter (where user_email is not null))) as emails,
         min(partition_date) as first_partition_date,
         max(partition_date) as last_partition_date
     from events
