@@ -169,9 +169,13 @@ def _set_variables(con: duckdb.DuckDBPyConnection, settings: Settings, partition
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    query = "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary"
-    views = "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND NOT temporary"
-    return con.execute(query, [name]).fetchone()[0] + con.execute(views, [name]).fetchone()[0] > 0
+    """A persistent table or view of that name (a model's output)."""
+    return con.execute(
+        """SELECT count(*) FROM (SELECT table_name AS name FROM duckdb_tables() WHERE NOT temporary
+                                 UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT temporary)
+           WHERE name = ?""",
+        [name],
+    ).fetchone()[0] > 0
 
 
 def _full_rebuild_reason(
