@@ -4,6 +4,7 @@ emails a failed gate sends (a real SMTP server on 127.0.0.1 as smtp_default)."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -53,13 +54,15 @@ def run_dag(airflow_db, monkeypatch, tmp_path):
 
 
 def test_a_day_of_sample_data_runs_green_and_sends_no_email(run_dag):
-    generate(run_dag.data_dir, DAY, 2, events_per_day=500, seed=3, truth=False)
+    generate(run_dag.data_dir, DAY, 2, events_per_day=500, seed=3, truth=True)
+    truth = json.loads((run_dag.data_dir / "truth.json").read_text())["partitions"][DAY.isoformat()]
     state, tasks, emails = run_dag()
     assert state == "success"
     assert tasks == dict.fromkeys(TASKS, "success")
     assert emails == []
     with connect(run_dag.data_dir / "warehouse.duckdb", read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM raw_events WHERE partition_date = ?", [DAY]).fetchone()[0] > 400
+        assert con.execute("SELECT count(*) FROM raw_events WHERE partition_date = ?", [DAY]).fetchone()[0] == (
+            truth["loaded"])
         assert con.execute("SELECT count(*) FROM monitor_results WHERE partition_date = ?", [DAY]).fetchone()[0] > 0
     assert (run_dag.data_dir / "reports" / DAY.isoformat() / "report.html").exists()
 

@@ -62,7 +62,7 @@ def airflow(tmp_path_factory, celery_problem):
     executor = os.environ.get("CLICKSTREAM_IT_EXECUTOR") or ("LocalExecutor" if celery_problem else "CeleryExecutor")
     root = tmp_path_factory.mktemp("airflow-services")
     data_dir = root / "data"
-    generate(data_dir, DAY, 2, events_per_day=500, seed=3, truth=False)
+    generate(data_dir, DAY, 2, events_per_day=500, seed=3, truth=True)
     with smtp_sink() as (inbox, smtp_uri):
         services = AirflowServices(root, data_dir, executor=executor, extra_env={
             "CLICKSTREAM_ALERT_EMAILS": ONCALL,
@@ -109,6 +109,11 @@ def run_partition(airflow: AirflowServices, api, day: date) -> tuple[dict, dict[
     return finished, airflow.task_states(api, run["dag_run_id"])
 
 
+def loaded_in_truth(data_dir: Path, day: date) -> int:
+    """The unique valid events the generator says the partition owns (its truth.json)."""
+    return json.loads((data_dir / "truth.json").read_text())["partitions"][day.isoformat()]["loaded"]
+
+
 def raw_event_count(data_dir: Path, day: date) -> int:
     from clickstream.warehouse import connect
 
@@ -147,7 +152,7 @@ def test_a_triggered_partition_runs_green_and_loads_the_warehouse(airflow, api):
     run, tasks = run_partition(airflow, api, DAY)
     assert run["state"] == "success", tasks
     assert tasks == dict.fromkeys(TASKS, "success")
-    assert raw_event_count(airflow.data_dir, DAY) > 400
+    assert raw_event_count(airflow.data_dir, DAY) == loaded_in_truth(airflow.data_dir, DAY)
     assert (airflow.data_dir / "reports" / DAY.isoformat() / "report.html").stat().st_size > 10_000
     reports = api.get("/clickstream-reports/api/reports").json()  # the plugin, on the API server
     assert DAY.isoformat() in [report["partition_date"] for report in reports]
@@ -229,4 +234,4 @@ def test_the_ui_signs_in_and_triggers_a_partition_that_succeeds(airflow, api):
         finally:
             browser.close()
     assert airflow.task_states(api, run_id) == dict.fromkeys(TASKS, "success")
-    assert raw_event_count(airflow.data_dir, NEXT_DAY) > 400
+    assert raw_event_count(airflow.data_dir, NEXT_DAY) == loaded_in_truth(airflow.data_dir, NEXT_DAY)
