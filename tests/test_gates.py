@@ -9,6 +9,7 @@ from clickstream.gates import CRITICAL, RUN_TIME_FORMAT, WARNING, Check, data_do
 
 DAY = date(2025, 2, 23)
 FIGURES = {"rate": 0.08, "rows": 10}
+KEEP_DAYS = 90
 
 
 def checks(limit: float) -> list[Check]:
@@ -18,21 +19,22 @@ def checks(limit: float) -> list[Check]:
 
 
 def test_a_failed_warning_is_not_a_critical_failure(tmp_path):
-    report = run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=tmp_path)
+    report = run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=tmp_path, keep_days=KEEP_DAYS)
     assert [(r.check, r.success) for r in report.results] == [("rate", True), ("rows", False)]
     assert report.critical_failures == [] and [r.check for r in report.warnings] == ["rows"]
 
 
 def test_a_changed_suite_is_judged_by_its_new_thresholds_in_the_same_process(tmp_path):
-    assert run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=tmp_path).critical_failures == []
-    stricter = run_suite("s", checks(0.05), FIGURES, DAY, "r2", project_dir=tmp_path)
+    first = run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=tmp_path, keep_days=KEEP_DAYS)
+    assert first.critical_failures == []
+    stricter = run_suite("s", checks(0.05), FIGURES, DAY, "r2", project_dir=tmp_path, keep_days=KEEP_DAYS)
     assert [(r.check, r.observed, r.threshold) for r in stricter.critical_failures] == [("rate", "0.08", "<= 0.05")]
 
 
 def test_a_removed_project_is_set_up_again(tmp_path):
-    run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=tmp_path / "gx")
+    run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=tmp_path / "gx", keep_days=KEEP_DAYS)
     shutil.rmtree(tmp_path / "gx")
-    report = run_suite("s", checks(0.1), FIGURES, DAY, "r2", project_dir=tmp_path / "gx")
+    report = run_suite("s", checks(0.1), FIGURES, DAY, "r2", project_dir=tmp_path / "gx", keep_days=KEEP_DAYS)
     assert report.critical_failures == []
     assert data_docs_index(tmp_path / "gx").exists()
 
@@ -43,14 +45,14 @@ def _runs(folder):
 
 def test_runs_older_than_keep_days_leave_the_data_docs(tmp_path):
     project = tmp_path / "gx"
-    run_suite("s", checks(0.1), FIGURES, DAY, "old", project_dir=project)
+    run_suite("s", checks(0.1), FIGURES, DAY, "old", project_dir=project, keep_days=KEEP_DAYS)
     results = project / "gx" / "uncommitted" / "validations"
     pages = project / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations"
     [old_run] = _runs(results)
     aged = old_run.replace(old_run.split("/")[-1], "20250101T000000.000000Z")
     for store in (results, pages):
         (store / old_run).rename(store / aged)
-    run_suite("s", checks(0.1), FIGURES, DAY, "new", project_dir=project, keep_days=90)
+    run_suite("s", checks(0.1), FIGURES, DAY, "new", project_dir=project, keep_days=KEEP_DAYS)
     [new_run] = _runs(results)
     assert new_run.startswith("s/2025-02-23_new/")
     assert _runs(pages) == [new_run]
@@ -61,7 +63,7 @@ def test_runs_older_than_keep_days_leave_the_data_docs(tmp_path):
 
 def test_pruning_counts_the_runs_it_removes_and_keeps_recent_ones(tmp_path):
     project = tmp_path / "gx"
-    run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=project)
+    run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=project, keep_days=KEEP_DAYS)
     [run] = _runs(project / "gx" / "uncommitted" / "validations")
     run_time = datetime.strptime(run.split("/")[-1], RUN_TIME_FORMAT).replace(tzinfo=UTC)
     assert prune_results(project, "s", keep_days=1, now=run_time + timedelta(hours=23)) == 0

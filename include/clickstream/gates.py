@@ -103,7 +103,7 @@ def run_suite(
     partition_date: date,
     run_id: str,
     project_dir: Path,
-    keep_days: int = 90,
+    keep_days: int,
 ) -> GateReport:
     """Judge a partition's ``figures`` (GX sees them as a one-row pandas batch) with the suite ``checks``.
 

@@ -73,12 +73,14 @@ def with_utc_timestamp(frame: pl.DataFrame, source: str, target: str) -> pl.Data
     calendar, and an optional fraction and zone after them.
     """
     text = pl.col(source)
-    tail = text.str.slice(19)  # after "YYYY-MM-DDTHH:MM:SS": [.fraction][Z|+HH:MM|-HH:MM]
-    zone = tail.str.slice(-6)  # "+HH:MM" when the text has an offset: a fraction holds only digits
     frame = frame.with_columns(
         _shaped=text.str.contains(TIMESTAMP_PATTERN),
         _local=(text.str.slice(0, 10) + "T" + text.str.slice(11, 8))
         .str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us"),
+        _tail=text.str.slice(19),  # after "YYYY-MM-DDTHH:MM:SS": [.fraction][Z|+HH:MM|-HH:MM]
+    ).with_columns(_zone=pl.col("_tail").str.slice(-6))  # "+HH:MM" with an offset: a fraction holds only digits
+    tail, zone = pl.col("_tail"), pl.col("_zone")
+    frame = frame.with_columns(
         _zone_length=pl.when(tail.str.ends_with("Z")).then(1)
         .when(zone.str.starts_with("+") | zone.str.starts_with("-")).then(6).otherwise(0),
     )
@@ -102,7 +104,7 @@ def with_utc_timestamp(frame: pl.DataFrame, source: str, target: str) -> pl.Data
     in_range = utc.dt.year().is_between(1, 9999)  # Python's datetime range, as the contract's reference
     return frame.with_columns(
         pl.when(pl.col("_valid") & in_range).then(utc).dt.replace_time_zone("UTC").alias(target)
-    ).drop("_shaped", "_local", "_zone_length", "_fraction_us", "_offset_minutes", "_valid")
+    ).drop("_shaped", "_local", "_tail", "_zone", "_zone_length", "_fraction_us", "_offset_minutes", "_valid")
 
 
 def _event_data_columns(values: pl.Series) -> tuple[pl.Series, pl.Series]:

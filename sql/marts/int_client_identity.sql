@@ -4,7 +4,6 @@
 with events as (
     select client_id, partition_date, event_at, event_id, user_email, device_type
     from int_scoped_events
-    where not is_bot
 ),
 
 clients as (

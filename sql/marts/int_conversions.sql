@@ -14,4 +14,3 @@ select
     items
 from int_scoped_events
 where is_conversion
-  and not is_bot

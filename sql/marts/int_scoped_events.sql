@@ -1,12 +1,14 @@
--- Grain: one row per valid event of an in-scope client (every client in a full rebuild), without URL fields.
+-- Grain: one row per valid non-bot event of an in-scope client (every client in a full rebuild), without URL
+-- fields. Bots are left out here, once: no model downstream counts their events (daily_kpis counts them from stg_events_base).
 -- Ephemeral: a view in a full rebuild (nothing copied), a temp table in an incremental run, where several
 -- models would otherwise each scan all of raw_events for the few clients in scope.
 -- depends_on: stg_events_base
 -- scope: client_id
 -- materialized: ephemeral
 select
-    event_id, partition_date, client_id, event_at, event_name, is_conversion, device_type, is_bot, user_email,
+    event_id, partition_date, client_id, event_at, event_name, is_conversion, device_type, user_email,
     transaction_id, revenue, items
 from stg_events_base
-where in_client_scope(client_id)
+where not is_bot
+  and in_client_scope(client_id)
   and partition_date between getvariable('scope_first_partition') and getvariable('scope_last_partition')

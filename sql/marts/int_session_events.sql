@@ -7,7 +7,6 @@
 with events as (
     select event_id, client_id, event_at, event_name, is_conversion, revenue
     from int_scoped_events
-    where not is_bot
 ),
 
 gaps as (
