@@ -1,5 +1,5 @@
 -- Grain: one row per valid non-bot event of an in-scope client (every client in a full rebuild), without URL
--- fields. Bots are left out here, once: no model downstream counts their events (daily_kpis counts them from stg_events_base).
+-- fields. Bots are left out here, once: no model reading this counts them (daily_kpis reads stg_events_base).
 -- Ephemeral: a view in a full rebuild (nothing copied), a temp table in an incremental run, where several
 -- models would otherwise each scan all of raw_events for the few clients in scope.
 -- depends_on: stg_events_base
