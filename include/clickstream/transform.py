@@ -206,26 +206,6 @@ def _relation_kind(model: Model, full: bool) -> str:
     return "VIEW" if model.materialized == "view" or (model.materialized == "ephemeral" and full) else "TABLE"
 
 
-def _last_readers(models: dict[str, Model], order: list[str]) -> dict[str, list[str]]:
-    """Per model name, the run-only models it is the last user of (in run order), so they can go after it.
-
-    An ephemeral reader is a view in a full rebuild: what it reads stays in use as long as it does.
-    """
-    position = {name: index for index, name in enumerate(order)}
-
-    def last_use(name: str) -> int:
-        readers = [other for other, model in models.items() if name in model.depends_on]
-        uses = [last_use(reader) if models[reader].materialized == "ephemeral" else position[reader]
-                for reader in readers]
-        return max(uses, default=position[name])
-
-    last: dict[str, list[str]] = {}
-    for name, model in models.items():
-        if model.materialized in RUN_ONLY:
-            last.setdefault(order[last_use(name)], []).append(name)
-    return last
-
-
 def _run_model(con: duckdb.DuckDBPyConnection, name: str, model: Model | None, full: bool) -> dict[str, Any]:
     """Build one model; its entry in the summary (row counts only for tables, a view has none to give)."""
     started = time.perf_counter()
@@ -302,13 +282,12 @@ def run_transform(
         con.execute((SQL_DIR / "staging" / ("_scope_full.sql" if full else "_scope_incremental.sql")).read_text())
         scope_tables = ("scope_dates", "scope_urls") if full else SCOPE_TABLES
         summary["scope"] = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in scope_tables}
-        summary["models"] = []
-        last_reader = _last_readers(models, order)
-        for name in order:
-            summary["models"].append(_run_model(con, name, models.get(name), full))
-            # A run-only table holds memory the next models need: it goes once its last reader has run.
-            for finished in last_reader.get(name, ()):
-                con.execute(f"DROP {_relation_kind(models[finished], full)} IF EXISTS temp.main.{finished}")
+        summary["models"] = [_run_model(con, name, models.get(name), full) for name in order]
+        # Run-only relations go with the run. Dropping one earlier frees nothing: DuckDB keeps a dropped
+        # table's data until the transaction commits, so a run-only table costs memory (or spill) to the end.
+        for name in reversed(order):
+            if name in models and models[name].materialized in RUN_ONLY:
+                con.execute(f"DROP {_relation_kind(models[name], full)} IF EXISTS temp.main.{name}")
         for name in SCOPE_TABLES:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
         summary["seconds"] = round(time.perf_counter() - started, 3)

@@ -141,18 +141,19 @@ def test_sources_are_the_load_stage_tables():
         assert f"CREATE TABLE IF NOT EXISTS {source} (" in migration
 
 
-def _temporary_relations(con) -> set[str]:
-    return {row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL "
-        "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").fetchall()}
+def _temporary_relations(con) -> dict[str, str]:
+    return dict(con.execute(
+        "SELECT table_name, 'table' FROM duckdb_tables() WHERE temporary UNION ALL "
+        "SELECT view_name, 'view' FROM duckdb_views() WHERE temporary AND NOT internal").fetchall())
 
 
-@pytest.mark.parametrize("partition_date", [None, date(2025, 2, 23)], ids=["full", "incremental"])
-def test_a_run_only_table_is_dropped_once_its_last_reader_has_run(con, transform_settings, monkeypatch,
-                                                                  partition_date):
+@pytest.mark.parametrize(("partition_date", "ephemeral_kind"), [(None, "view"), (date(2025, 2, 23), "table")],
+                         ids=["full", "incremental"])
+def test_run_only_relations_last_until_the_last_model_and_not_beyond_the_run(con, transform_settings, monkeypatch,
+                                                                             partition_date, ephemeral_kind):
     insert(con, [event("c1", at(0)), event("c1", at(4000))])
     run_transform(con, transform_settings, None)
-    seen: dict[str, set[str]] = {}
+    seen: dict[str, dict[str, str]] = {}
     real_run_model = run_model_module._run_model
 
     def recording_run_model(connection, name, model, full):
@@ -161,11 +162,8 @@ def test_a_run_only_table_is_dropped_once_its_last_reader_has_run(con, transform
 
     monkeypatch.setattr(run_model_module, "_run_model", recording_run_model)
     run_transform(con, transform_settings, partition_date)
-    assert "int_session_events" in seen["int_session_totals"]
-    assert "int_session_events" not in seen["sessions"]
-    assert "int_session_totals" in seen["sessions"]
-    assert "int_session_totals" not in seen["funnel_daily"]
-    # int_conversions, read by orders, is a view over int_scoped_events in a full rebuild: both stay until orders ran.
-    assert {"int_scoped_events", "int_conversions"} <= seen["orders"]
-    assert {"int_scoped_events", "int_conversions"} & seen["attribution"] == set()
-    assert _temporary_relations(con) == set()
+    # An ephemeral model is a view over everything in a full rebuild, a table of the scope's rows otherwise.
+    assert seen["dim_users"]["int_session_events"] == ephemeral_kind
+    assert seen["dim_users"]["int_scoped_events"] == ephemeral_kind
+    assert seen["dim_users"]["int_session_totals"] == "table"
+    assert _temporary_relations(con) == {}
