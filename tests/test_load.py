@@ -129,6 +129,16 @@ def test_every_file_and_run_is_audited(settings):
     assert audit == [("r1", "loaded", 32, 30, 1, 1, 64), ("r2", "skipped_unchanged", 32, 0, 1, 0, 64)]
 
 
+def test_each_file_of_a_partition_is_audited_with_its_own_rows_and_duplicates(settings):
+    write_csv(settings.raw_dir / "events_2025-02-23_a.csv", DAY1[:20])
+    write_csv(settings.raw_dir / "events_2025-02-23_b.csv", DAY1[15:])  # five events the first file has too
+    ingest(settings, D1)
+    with connect(settings.warehouse_path) as con:
+        audit = con.execute("SELECT source_file, rows_read, rows_loaded, duplicates FROM load_audit "
+                            "ORDER BY source_file").fetchall()
+    assert audit == [("events_2025-02-23_a.csv", 20, 20, 0), ("events_2025-02-23_b.csv", 15, 10, 5)]
+
+
 def test_quarantined_rows_are_kept_in_the_warehouse(settings):
     write_csv(settings.raw_dir / "events_2025-02-23.csv", [*DAY1, row(client_id="", event_name="x")])
     ingest(settings, D1)
