@@ -389,14 +389,13 @@ def judge_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         targets.append(_target(f"validate + load >= {BASELINE_FACTOR}x the row-by-row baseline ({label})", ratio,
                                f"{ratio}x" if ratio else None, ratio is not None and ratio >= BASELINE_FACTOR))
     by_size = {dataset["events"]: dataset for dataset in results["datasets"] if dataset["days"] == DAYS}
-    big = by_size.get(TRANSFORM_EVENTS)
-    full = next((s for s in big["stages"] if s["stage"] == "transform_full"), None) if big else None
-    seconds = full["seconds"] if full and full["ok"] else None
+    transformed = by_size.get(TRANSFORM_EVENTS)
+    full, incremental = (_finished_stage(transformed, name) for name in ("transform_full", "transform_incremental"))
+    seconds = full["seconds"] if full else None
     targets.append(_target(f"full transform of {TRANSFORM_EVENTS:,} events < {TRANSFORM_SECONDS:.0f} s", seconds,
                            f"{seconds:.1f} s" if seconds is not None else None,
                            seconds is not None and seconds < TRANSFORM_SECONDS))
-    incremental = next((s for s in big["stages"] if s["stage"] == "transform_incremental"), None) if big else None
-    share = (round(incremental["seconds"] / seconds, 2) if seconds and incremental and incremental["ok"] else None)
+    share = round(incremental["seconds"] / seconds, 2) if seconds and incremental else None
     targets.append(_target(f"one-day incremental transform < {INCREMENTAL_SHARE:g} of the full rebuild "
                            f"({TRANSFORM_EVENTS:,} events)", share,
                            f"{incremental['seconds']:.1f} s = {share}x" if share is not None else None,
@@ -418,6 +417,12 @@ def judge_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                            f"{seconds:.3f} s" if seconds is not None else None,
                            seconds is not None and seconds < DAG_PARSE_SECONDS))
     return targets
+
+
+def _finished_stage(dataset: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
+    """The data set's stage of that name if it ran and succeeded, else None."""
+    stages = dataset["stages"] if dataset else []
+    return next((stage for stage in stages if stage["stage"] == name and stage["ok"]), None)
 
 
 def _target(name: str, value: Any, shown: str | None, met: bool, aim: bool = False) -> dict[str, Any]:

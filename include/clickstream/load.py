@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from clickstream.errors import DataError
@@ -54,14 +55,13 @@ def _unchanged(con: Any, day: date, files: list[dict[str, Any]]) -> bool:
     return bool(last) and sorted(last) == sorted((info["file"], info["sha256"]) for info in files)
 
 
-def _publish(con: Any, settings: Settings, day: date, loaded_at: datetime) -> None:
+def _publish(con: Any, folder: Path, day: date, loaded_at: datetime) -> None:
     """Replace the partition's deliveries, then move ownership in ``raw_events`` only where it changed.
 
     An event's seven fields are hashed into its id, so every delivery of it holds the same
     content: ``landed_events`` keeps just who delivered what, and a row passing to another
     partition keeps its content with the new owner's lineage.
     """
-    folder = staging_dir(settings, day)
     parts = valid_parts(folder)
     if not parts:
         raise NotValidatedError(f"partition {day} has no staged valid rows in {folder / VALID_DIR}; revalidate it")
@@ -157,7 +157,7 @@ def load_partition(settings: Settings, day: date, run_id: str, full_refresh: boo
                     "rows_loaded": 0, "reason": "same files and sha256 as the last load; use full_refresh to reload"}
         con.execute("BEGIN")
         try:
-            _publish(con, settings, day, loaded_at)
+            _publish(con, folder, day, loaded_at)
             con.execute(
                 """INSERT INTO quarantine
                    SELECT ?::DATE, source_file, line_number, reason, reasons, client_id, page_url, referrer,

@@ -83,10 +83,10 @@ def with_utc_timestamp(frame: pl.DataFrame, source: str, target: str) -> pl.Data
     frame = frame.with_columns(
         _zone_length=pl.when(tail.str.ends_with("Z")).then(1)
         .when(zone.str.starts_with("+") | zone.str.starts_with("-")).then(6).otherwise(0),
+        _zone_hours=zone.str.slice(1, 2).cast(pl.Int32, strict=False),
+        _zone_minutes=zone.str.slice(4, 2).cast(pl.Int32, strict=False),
     )
-    zone_length = pl.col("_zone_length")
-    offset_hours = zone.str.slice(1, 2).cast(pl.Int32, strict=False)
-    offset_minutes = zone.str.slice(4, 2).cast(pl.Int32, strict=False)
+    zone_length, offset_hours, offset_minutes = pl.col("_zone_length"), pl.col("_zone_hours"), pl.col("_zone_minutes")
     fraction = pl.when(tail.str.starts_with(".")).then(tail.str.slice(1, tail.str.len_bytes() - 1 - zone_length))
     frame = frame.with_columns(
         _fraction_us=fraction.fill_null("0").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64, strict=False),
@@ -104,7 +104,8 @@ def with_utc_timestamp(frame: pl.DataFrame, source: str, target: str) -> pl.Data
     in_range = utc.dt.year().is_between(1, 9999)  # Python's datetime range, as the contract's reference
     return frame.with_columns(
         pl.when(pl.col("_valid") & in_range).then(utc).dt.replace_time_zone("UTC").alias(target)
-    ).drop("_shaped", "_local", "_tail", "_zone", "_zone_length", "_fraction_us", "_offset_minutes", "_valid")
+    ).drop("_shaped", "_local", "_tail", "_zone", "_zone_length", "_zone_hours", "_zone_minutes", "_fraction_us",
+           "_offset_minutes", "_valid")
 
 
 def _event_data_columns(values: pl.Series) -> tuple[pl.Series, pl.Series]:

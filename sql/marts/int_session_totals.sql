@@ -1,6 +1,6 @@
 -- Grain: one row per session of a non-bot client: its figures and first event, before the first event's attributes.
--- A table of its own, not a CTE of sessions: joined in one query with the first events' attributes, the grouping
--- and the join held 9 M events and 6 M sessions in memory at once and ran about a third slower at 10 M events.
+-- A table of its own, not a CTE of sessions: the window, the grouping and the first events' join in one query
+-- made the 10 M-event full rebuild 82 s against 77 s.
 -- depends_on: int_session_events
 -- scope: client_id
 -- materialized: temp
