@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from clickstream.contract import WINDOW_DAYS
 from clickstream.errors import DataError
 from clickstream.settings import Settings
 from clickstream.validate import VALID_DIR, staging_dir, valid_parts
 from clickstream.warehouse import connect
 
-# The identity of an event: its seven normalised fields (see clickstream.contract).
+# The identity of an event: the md5 of its seven normalised fields (see clickstream.contract), as a UUID.
 EVENT_ID_SQL = """md5(concat_ws(chr(31), client_id, page_url, coalesce(referrer, chr(0)),
-    strftime(event_at, '%Y-%m-%dT%H:%M:%S.%fZ'), event_name, event_data::VARCHAR, coalesce(user_agent, chr(0))))"""
+    strftime(event_at, '%Y-%m-%dT%H:%M:%S.%fZ'), event_name, event_data::VARCHAR,
+    coalesce(user_agent, chr(0))))::UUID"""
+# An event's time is part of its identity and lies within WINDOW_DAYS of every partition that delivers it
+# (the contract's window), so the partitions that can share events with partition D lie within twice that of D.
+SHARING_DAYS = 2 * WINDOW_DAYS
 
 EVENT_COLUMNS = ("event_id, partition_date, client_id, page_url, referrer, event_at, event_name, event_data, "
                  "user_agent, source_file, source_line, loaded_at")
@@ -65,6 +70,8 @@ def _publish(con: Any, folder: Path, day: date, loaded_at: datetime) -> None:
     parts = valid_parts(folder)
     if not parts:
         raise NotValidatedError(f"partition {day} has no staged valid rows in {folder / VALID_DIR}; revalidate it")
+    # Constant bounds let DuckDB skip the row groups of partitions that cannot hold these events.
+    sharing = [day - timedelta(days=SHARING_DAYS), day + timedelta(days=SHARING_DAYS)]
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT {EVENT_ID_SQL} AS event_id, ?::DATE AS partition_date, client_id, page_url, referrer, event_at,
@@ -87,19 +94,22 @@ def _publish(con: Any, folder: Path, day: date, loaded_at: datetime) -> None:
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE owners AS
-            SELECT {LANDED_COLUMNS} FROM landed_events WHERE event_id IN (SELECT event_id FROM candidates)
-            QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY partition_date, source_file, source_line) = 1"""
+            SELECT {LANDED_COLUMNS} FROM landed_events
+            WHERE partition_date BETWEEN ? AND ? AND event_id IN (SELECT event_id FROM candidates)
+            QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY partition_date, source_file, source_line) = 1""",
+        sharing,
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE changes AS
            WITH current_owners AS (
                SELECT event_id, partition_date, source_file, source_line FROM raw_events
-               WHERE event_id IN (SELECT event_id FROM candidates))
+               WHERE partition_date BETWEEN ? AND ? AND event_id IN (SELECT event_id FROM candidates))
            SELECT coalesce(new.event_id, old.event_id) AS event_id, old.partition_date AS old_partition,
                   new.partition_date AS new_partition, new.source_file, new.source_line, new.loaded_at
            FROM owners AS new FULL JOIN current_owners AS old ON new.event_id = old.event_id
            WHERE new.event_id IS NULL OR old.event_id IS NULL OR new.partition_date <> old.partition_date
-              OR new.source_file <> old.source_file OR new.source_line <> old.source_line"""
+              OR new.source_file <> old.source_file OR new.source_line <> old.source_line""",
+        sharing,
     )
     # Events passing from this partition to another that delivered them too: same content, new lineage.
     con.execute(
