@@ -1,5 +1,5 @@
 -- Grain: one row per session of a non-bot client; channel, landing page and device come from its first event
--- (earliest, ties broken by event_id), which also names it: session_id = md5(client_id | first event_id).
+-- (earliest, ties broken by event_id), which also names it: session_id = md5(client_id | first event_id), a UUID.
 -- is_new_user: the first session of the user's first client (int_client_identity.is_first_client_of_user).
 -- depends_on: int_session_totals, stg_events, int_client_identity, channel_of
 -- scope: client_id
@@ -13,7 +13,7 @@ with first_events as (
 )
 
 select
-    md5(t.client_id || '|' || t.first_event_id) as session_id,
+    md5(t.client_id || '|' || t.first_event_id::varchar)::uuid as session_id,
     t.client_id,
     i.user_id,
     t.started_at,

@@ -55,7 +55,7 @@ def test_results_are_kept_in_monitor_results(warehouse):
 
 def test_a_critical_failure_names_each_failed_check_with_observed_value_and_threshold(warehouse):
     day, order_id = order_day(warehouse)
-    tamper(warehouse, "UPDATE orders SET revenue = revenue + 12.34, session_id = 'lost' WHERE order_id = ?",
+    tamper(warehouse, "UPDATE orders SET revenue = revenue + 12.34, session_id = uuid() WHERE order_id = ?",
            params=[order_id])
     with pytest.raises(GateFailedError) as failure:
         monitor_partition(warehouse, day, "test")
@@ -138,7 +138,7 @@ def test_a_day_with_orders_must_have_revenue(warehouse):
 
 def test_every_order_must_have_a_session(warehouse):
     day, order_id = order_day(warehouse)
-    tamper(warehouse, "UPDATE orders SET session_id = 'lost' WHERE order_id = ?", params=[order_id])
+    tamper(warehouse, "UPDATE orders SET session_id = uuid() WHERE order_id = ?", params=[order_id])
     assert results(warehouse, day)["orders_have_sessions"] == (False, "1")
 
 

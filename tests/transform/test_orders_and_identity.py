@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from transform_helpers import CHROME, DAY, GOOGLEBOT, at, event, purchase, rows
+import hashlib
+import uuid
+
+from transform_helpers import CHROME, DAY, GOOGLEBOT, at, event, event_uuid, purchase, rows
 
 
 def test_orders_sharing_a_transaction_id_stay_separate(build):
@@ -15,8 +18,9 @@ def test_orders_sharing_a_transaction_id_stay_separate(build):
 
 
 def test_order_id_is_the_md5_of_the_event_id(build):
-    con = build([purchase("c1", at(0), 100) | {"event_id": "evt-42"}])
-    assert rows(con, "SELECT order_id FROM orders") == [(rows(con, "SELECT md5('evt-42')")[0][0],)]
+    con = build([purchase("c1", at(0), 100) | {"event_id": event_uuid("evt-42")}])
+    assert rows(con, "SELECT order_id::VARCHAR FROM orders") == [
+        (str(uuid.UUID(hashlib.md5(event_uuid("evt-42").encode()).hexdigest())),)]
 
 
 def test_both_conversion_events_are_orders_and_other_events_are_not(build):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from transform_helpers import CHROME, GOOGLEBOT, at, event, rows
+from transform_helpers import CHROME, GOOGLEBOT, at, event, event_uuid, rows
 
 from clickstream.settings import Settings
 
@@ -76,7 +76,8 @@ def test_events_tied_on_time_are_ordered_by_event_id(build):
             event("c1", at(0), url="https://puffy.com/a", event_id="a"),
         ]
     )
-    assert rows(con, "SELECT landing_page, session_id = md5('c1|a') FROM sessions") == [("/a", True)]
+    assert rows(con, "SELECT landing_page, session_id = md5('c1|' || ?)::UUID FROM sessions",
+                [event_uuid("a")]) == [("/a", True)]
 
 
 def test_session_ids_do_not_change_when_rebuilt(build, con, transform_settings):

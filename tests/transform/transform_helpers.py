@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,11 @@ DAY = 86400  # seconds
 _ids = itertools.count(1)
 
 
+def event_uuid(label: str) -> str:
+    """A UUID event id named by a short label; labels of one length sort as their ids do."""
+    return str(uuid.UUID(label.encode().hex().rjust(32, "0")))
+
+
 def at(seconds: float = 0, days: float = 0) -> datetime:
     """A moment relative to T0 (2025-02-23 10:00 UTC)."""
     return T0 + timedelta(days=days, seconds=seconds)
@@ -41,9 +47,9 @@ def event(
     event_id: str | None = None,
     partition: date | None = None,
 ) -> dict[str, Any]:
-    """One raw_events row; ids increase in creation order unless given."""
+    """One raw_events row; ids (``event_uuid`` of a label) increase in creation order unless a label is given."""
     return {
-        "event_id": event_id or f"e{next(_ids):08d}",
+        "event_id": event_uuid(event_id or f"e{next(_ids):08d}"),
         "partition_date": partition or when.date(),
         "client_id": client_id,
         "page_url": url,
