@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import date
 
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clickstream.contract import COLUMNS, canonical_json, judge, parse_timestamp
-from clickstream.normalise import apply_contract, with_utc_timestamp
+from clickstream.contract import COLUMNS, canonical_json, judge, parse_event_data, parse_timestamp
+from clickstream.normalise import apply_contract, read_event_data, with_utc_timestamp
 from clickstream.settings import DEFAULT_CONVERSION_EVENTS, DEFAULT_EVENT_NAMES
 
 DAY = date(2025, 2, 23)
@@ -70,6 +71,29 @@ def test_vectorised_contract_agrees_with_the_pydantic_model(batch):
             assert fast["event_data"] == canonical_json(event.event_data)
             assert (fast["client_id"], fast["page_url"], fast["referrer"], fast["user_agent"]) == (
                 event.client_id, event.page_url, event.referrer, event.user_agent)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.text(max_size=6)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([1e-4, 9.9e-5, 1e16, 9.999999999999998e15, -0.0]),  # where Python's float text changes form
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(json_values, st.sampled_from([{"sort_keys": False}, {"sort_keys": True}, {"indent": 1}]))
+def test_event_data_reads_as_the_contract_reads_it(value, layout):
+    text = json.dumps(value, ensure_ascii=False, **layout)  # Python writes NaN, Infinity and lone surrogates too
+    reference = parse_event_data(text)
+    assert read_event_data(text) == (reference, None if reference is None else canonical_json(reference))
+
+
+@given(st.text(max_size=20))
+def test_any_text_as_event_data_reads_as_the_contract_reads_it(text):
+    reference = parse_event_data(text)
+    assert read_event_data(text) == (reference, None if reference is None else canonical_json(reference))
 
 
 def _timestamp_grid() -> list[str]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
+import msgspec
 import polars as pl
 
 from clickstream.contract import (
@@ -29,10 +31,25 @@ from clickstream.contract import (
 from clickstream.errors import DataError
 
 LINE_COLUMN = "source_line"
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
 class RejectedFileError(DataError):
     """A file that cannot be read as the contract's columns: nothing of it is loaded."""
+
+
+def read_text_csv(path: Path, **options: object) -> pl.DataFrame:
+    """A CSV file as text columns; bytes that are not UTF-8 read as U+FFFD rather than failing the file.
+
+    Strict UTF-8 first: the lossy decoder costs 60 % more on a valid file (0.8 s against 0.5 s for
+    314 MB), and valid files are the rule.
+    """
+    try:
+        return pl.read_csv(path, infer_schema=False, **options)
+    except pl.exceptions.ComputeError as error:
+        if "utf-8" not in str(error).lower():
+            raise
+    return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", **options)
 
 
 def read_raw(path: Path) -> tuple[pl.DataFrame, list[str]]:
@@ -42,7 +59,7 @@ def read_raw(path: Path) -> tuple[pl.DataFrame, list[str]]:
     required column raises ``RejectedFileError`` naming the file and the columns.
     """
     try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False)
+        frame = read_text_csv(path, truncate_ragged_lines=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
         raise RejectedFileError(f"{path}: not a readable CSV file: {error}") from error
     names = [normalise_header(name) for name in frame.columns]
@@ -60,13 +77,25 @@ def read_raw(path: Path) -> tuple[pl.DataFrame, list[str]]:
     return frame.with_columns(optional).select(LINE_COLUMN, *COLUMNS), extra
 
 
-def _clean(column: str) -> pl.Expr:
-    trimmed = pl.col(column).str.strip_chars(TRIM_CHARS)
-    return pl.when(trimmed.str.len_bytes() > 0).then(trimmed)
+def _cleaned(raw: pl.DataFrame) -> pl.DataFrame:
+    """The seven fields trimmed, empty as null, beside their originals (``raw_*``).
+
+    Stripped once, then tested: eager Polars has no common-subexpression elimination, so a stripped
+    value used twice in one expression is stripped twice (0.45 s a million rows).
+    """
+    return (
+        raw.lazy()
+        .with_columns(pl.col(column).alias(f"raw_{column}") for column in COLUMNS)
+        .with_columns(pl.col(column).str.strip_chars(TRIM_CHARS) for column in COLUMNS)
+        .with_columns(pl.when(pl.col(column).str.len_bytes() > 0).then(pl.col(column)) for column in COLUMNS)
+        .collect()
+    )
 
 
-def with_utc_timestamp(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
+def with_utc_timestamp(frame: FrameT, source: str, target: str) -> FrameT:
     """Add ``target``: the contract's timestamp in ``source`` as a UTC ``Datetime('us')``, null when it is not one.
+
+    Takes a DataFrame or a LazyFrame and returns the same kind.
 
     The pattern is only matched (not captured: captures cost four times as much); a text of its shape
     has its date and time at fixed offsets, which Polars' ISO parser reads and checks against the
@@ -108,6 +137,45 @@ def with_utc_timestamp(frame: pl.DataFrame, source: str, target: str) -> pl.Data
            "_offset_minutes", "_valid")
 
 
+_DECODE = msgspec.json.Decoder().decode
+_ENCODE = msgspec.json.Encoder(order="sorted").encode
+
+
+def _prints_as_python(value: Any) -> bool:
+    """True when msgspec writes ``value`` exactly as ``json.dumps`` does (the contract's canonical text).
+
+    They differ only on floats outside [1e-4, 1e16), which Python writes with an exponent ('1e-05',
+    '1e+16') and msgspec not or otherwise ('0.00001', '1e16'); such values take the contract's own path.
+    """
+    if isinstance(value, float):
+        return value == 0 or 1e-4 <= abs(value) < 1e16
+    if isinstance(value, dict):
+        return all(_prints_as_python(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_prints_as_python(item) for item in value)
+    return True
+
+
+def read_event_data(text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """``(parse_event_data(text), its canonical_json)`` as the contract gives them, five times faster.
+
+    msgspec decodes and writes valid JSON objects; what it rejects (NaN, numbers beyond a double,
+    lone surrogates, malformed text) or would print differently goes through the contract's functions.
+    """
+    try:
+        value = _DECODE(text)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        value = None if text in NULL_EVENT_DATA else _UNREAD
+    data = {} if value is None else value
+    if isinstance(data, dict) and _prints_as_python(data):
+        return data, _ENCODE(data).decode()
+    data = parse_event_data(text)
+    return data, None if data is None else canonical_json(data)
+
+
+_UNREAD = object()  # msgspec could not read the text: the contract's reader decides
+
+
 def _event_data_columns(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Per row, event_data's canonical JSON (null when not an object) and its revenue validity.
 
@@ -116,8 +184,8 @@ def _event_data_columns(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     distinct = values.drop_nulls().unique()
     canonical, revenue_ok = [], []
     for text in distinct.to_list():
-        data = parse_event_data(text)
-        canonical.append(None if data is None else canonical_json(data))
+        data, text_out = read_event_data(text)
+        canonical.append(text_out)
         revenue_ok.append(data is not None and parse_revenue(data.get("revenue")) is not None)
     return (
         values.replace_strict(distinct, pl.Series(canonical, dtype=pl.String), default=None).alias("_canonical"),
@@ -136,13 +204,14 @@ def apply_contract(
     Columns out: the line, the seven fields normalised (``event_at`` as UTC, event_data
     canonical with ``{}`` for empty), ``reasons``, ``reason``, and ``raw_*`` originals.
     """
-    originals = [pl.col(column).alias(f"raw_{column}") for column in COLUMNS]
-    frame = raw.with_columns(originals).with_columns(_clean(column) for column in COLUMNS)
-    frame = frame.with_columns(*_event_data_columns(frame["event_data"]))
+    frame = _cleaned(raw)
+    canonical, revenue_ok = _event_data_columns(frame["event_data"])
+    # One lazy query from here: Polars shares repeated subexpressions and evaluates columns in parallel.
+    lazy = frame.lazy().with_columns(canonical, revenue_ok)
     empty_data = pl.col("event_data").is_null() | pl.col("event_data").is_in(list(NULL_EVENT_DATA))
     event_name = pl.col("event_name").str.to_lowercase()
     known_name = event_name.is_in(list(event_names))
-    frame = with_utc_timestamp(frame, "timestamp", "event_at").with_columns(
+    lazy = with_utc_timestamp(lazy, "timestamp", "event_at").with_columns(
         event_name=event_name,
         event_data=pl.when(empty_data).then(pl.lit("{}")).otherwise(pl.col("_canonical")),
         _revenue_ok=pl.when(empty_data).then(False).otherwise(pl.col("_revenue_ok")),
@@ -166,7 +235,8 @@ def apply_contract(
                            separator="|", ignore_nulls=True)
     reasons = pl.when(pl.any_horizontal(checks.values())).then(joined).str.split("|").fill_null([])
     return (
-        frame.with_columns(reasons=reasons)
+        lazy.with_columns(reasons=reasons)
         .with_columns(reason=pl.col("reasons").list.first())
         .drop("_canonical", "_revenue_ok", "_known_name", "timestamp")
+        .collect()
     )
