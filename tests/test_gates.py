@@ -5,7 +5,16 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, date, datetime, timedelta
 
-from clickstream.gates import CRITICAL, RUN_TIME_FORMAT, WARNING, Check, data_docs_index, prune_results, run_suite
+from clickstream.gates import (
+    CRITICAL,
+    RUN_TIME_FORMAT,
+    WARNING,
+    Check,
+    data_docs_index,
+    prune_results,
+    run_suite,
+    update_data_docs,
+)
 
 DAY = date(2025, 2, 23)
 FIGURES = {"rate": 0.08, "rows": 10}
@@ -31,11 +40,19 @@ def test_a_changed_suite_is_judged_by_its_new_thresholds_in_the_same_process(tmp
     assert [(r.check, r.observed, r.threshold) for r in stricter.critical_failures] == [("rate", "0.08", "<= 0.05")]
 
 
+def test_a_suite_changed_back_to_an_earlier_definition_is_judged_by_it(tmp_path):
+    for run, limit in (("r1", 0.1), ("r2", 0.05), ("r3", 0.1)):
+        report = run_suite("s", checks(limit), FIGURES, DAY, run, project_dir=tmp_path, keep_days=KEEP_DAYS)
+    assert [(r.check, r.success, r.threshold) for r in report.results] == [("rate", True, "<= 0.1"),
+                                                                            ("rows", False, ">= 20")]
+
+
 def test_a_removed_project_is_set_up_again(tmp_path):
     run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=tmp_path / "gx", keep_days=KEEP_DAYS)
     shutil.rmtree(tmp_path / "gx")
     report = run_suite("s", checks(0.1), FIGURES, DAY, "r2", project_dir=tmp_path / "gx", keep_days=KEEP_DAYS)
     assert report.critical_failures == []
+    assert update_data_docs(tmp_path / "gx") == 1
     assert data_docs_index(tmp_path / "gx").exists()
 
 
@@ -46,6 +63,7 @@ def _runs(folder):
 def test_runs_older_than_keep_days_leave_the_data_docs(tmp_path):
     project = tmp_path / "gx"
     run_suite("s", checks(0.1), FIGURES, DAY, "old", project_dir=project, keep_days=KEEP_DAYS)
+    update_data_docs(project)
     results = project / "gx" / "uncommitted" / "validations"
     pages = project / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations"
     [old_run] = _runs(results)
@@ -53,12 +71,24 @@ def test_runs_older_than_keep_days_leave_the_data_docs(tmp_path):
     for store in (results, pages):
         (store / old_run).rename(store / aged)
     run_suite("s", checks(0.1), FIGURES, DAY, "new", project_dir=project, keep_days=KEEP_DAYS)
+    update_data_docs(project)
     [new_run] = _runs(results)
     assert new_run.startswith("s/2025-02-23_new/")
     assert _runs(pages) == [new_run]
     assert not (results / "s" / "2025-02-23_old").exists()
     index = data_docs_index(project).read_text()
     assert ("2025-02-23_new" in index, "2025-02-23_old" in index) == (True, False)
+
+
+def test_data_docs_render_only_the_runs_without_a_page(tmp_path):
+    project = tmp_path / "gx"
+    run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=project, keep_days=KEEP_DAYS)
+    run_suite("s", checks(0.05), FIGURES, DAY, "r2", project_dir=project, keep_days=KEEP_DAYS)
+    assert update_data_docs(project) == 2
+    run_suite("s", checks(0.1), FIGURES, DAY, "r3", project_dir=project, keep_days=KEEP_DAYS)
+    assert update_data_docs(project) == 1
+    index = data_docs_index(project).read_text()
+    assert all(f"2025-02-23_{run}" in index for run in ("r1", "r2", "r3"))
 
 
 def test_pruning_counts_the_runs_it_removes_and_keeps_recent_ones(tmp_path):

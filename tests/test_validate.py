@@ -53,6 +53,15 @@ def test_camel_case_header_bom_and_column_order_are_accepted(settings):
     assert (summary["rows_valid"], summary["rows_quarantined"]) == (40, 0)
 
 
+def test_bytes_that_are_not_utf8_read_as_replacement_characters(settings):
+    path = write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
+    path.write_bytes(path.read_bytes().replace(b"c7,", b"c7\xff,"))
+    summary = validate_partition(settings, DAY, "r1")
+    staged = pl.read_parquet(valid_parts(staging_dir(settings, DAY)))
+    assert summary["rows_valid"] == 40
+    assert staged.filter(pl.col("source_line") == 9)["client_id"].to_list() == ["c7\ufffd"]
+
+
 def test_a_file_missing_a_required_column_is_rejected_whole_and_named(settings):
     write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
     write_csv(settings.raw_dir / "late_2025-02-23.csv", [r[1:] for r in GOOD], header=HEADER[1:])
@@ -108,14 +117,27 @@ def test_gate_results_are_kept_in_the_warehouse_and_as_json(settings):
     assert json.loads(open(summary["gate_file"]).read())["suite"] == "quarantine"
 
 
-def test_each_gate_run_rebuilds_the_great_expectations_data_docs(settings):
+def quarantine_pages(settings):
     from clickstream.gates import data_docs_index
+
+    return list((data_docs_index(settings.gx_dir).parent / "validations" / "quarantine").rglob("*.html"))
+
+
+def test_a_passing_gate_leaves_its_data_docs_page_to_the_next_update(settings):
+    from clickstream.gates import update_data_docs
 
     write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
     validate_partition(settings, DAY, "r1")
-    index = data_docs_index(settings.gx_dir)
-    pages = list((index.parent / "validations" / "quarantine").rglob("*.html"))
-    assert index.exists() and len(pages) == 1
+    assert quarantine_pages(settings) == []
+    assert (update_data_docs(settings.gx_dir), len(quarantine_pages(settings))) == (1, 1)
+    assert update_data_docs(settings.gx_dir) == 0
+
+
+def test_a_failed_gate_is_in_the_data_docs_at_once(settings):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [row(client_id="")] * 3)
+    with pytest.raises(GateFailedError):
+        validate_partition(settings, DAY, "r1")
+    assert len(quarantine_pages(settings)) == 1
 
 
 def test_a_partition_without_files_is_an_error_naming_the_folder(settings):

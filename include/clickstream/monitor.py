@@ -121,6 +121,8 @@ def monitor_partition(settings: Settings, day: date, run_id: str) -> dict[str, A
                                                         skipped[check.name], check.threshold, check.description))
         path = settings.monitoring_dir / f"{day}.json"
         gates.record(report, con, path, extra={"metrics": {key: _plain(value) for key, value in metrics.items()}})
+    # The run's last gate: render the Data Docs of this run's gates (and any other stored run that has no page).
+    gates.update_data_docs(settings.gx_dir)
     summary = {"partition_date": day.isoformat(), "run_id": run_id, **report.summary(), "results_file": str(path),
                "checked_at": datetime.now(UTC).isoformat()}
     if report.critical_failures:

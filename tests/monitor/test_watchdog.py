@@ -46,6 +46,20 @@ def test_the_pipelines_own_output_passes_every_critical_check(warehouse):
         CRITICAL, True)
 
 
+def test_monitor_renders_the_data_docs_of_every_gate_run_of_the_pipeline(built, warehouse):
+    import shutil
+
+    from clickstream.gates import data_docs_index
+
+    shutil.copytree(built.gx_dir, warehouse.gx_dir)  # the quarantine gates' nine stored runs, not yet rendered
+    monitor_partition(warehouse, LAST, "run-docs")
+    pages = data_docs_index(warehouse.gx_dir).parent / "validations"
+    results = warehouse.gx_dir / "gx" / "uncommitted" / "validations"
+    assert sorted(page.relative_to(pages).with_suffix("") for page in pages.rglob("*.html")) == sorted(
+        result.relative_to(results).with_suffix("") for result in results.rglob("*.json"))
+    assert {page.relative_to(pages).parts[0] for page in pages.rglob("*.html")} == {"quarantine", "watchdog"}
+
+
 def test_results_are_kept_in_monitor_results(warehouse):
     monitor_partition(warehouse, LAST, "run-1")
     with connect(warehouse.warehouse_path, read_only=True) as con:
