@@ -47,7 +47,7 @@ DAG_PARSE_RUNS = 3
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAG_FILE = PROJECT_ROOT / "dags" / "clickstream_elt.py"
 
-# Targets of issue 9 point 3 (this 2-core machine).
+# Targets of issue 9 point 3 and issue 4 (this 2-core machine).
 VALIDATE_LOAD_TARGET = 500_000  # rows/s, at least
 VALIDATE_LOAD_AIM = 1_000_000  # rows/s, aimed for
 BASELINE_FACTOR = 6  # validate + load at least this many times the row-by-row baseline
@@ -56,6 +56,7 @@ TRANSFORM_SECONDS = 60.0
 INCREMENTAL_SHARE = 0.25  # a one-day incremental run under this share of the full rebuild (issue 5)
 MEMORY_EVENTS = 10_000_000
 MEMORY_MB = 2048.0
+DAY_FILE_MEMORY_MB = 1536.0  # issue 4: validate and load of the day file each under 1.5 GB
 DAG_PARSE_SECONDS = 1.0
 
 
@@ -373,9 +374,16 @@ class ProgressBar:
 
 
 def judge_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """The targets of issues 9 and 5, each with what was measured and whether it was met (None: not measured)."""
+    """The targets of issues 9, 4 and 5, each with what was measured and whether it was met (None: not measured).
+
+    Validate + load are judged where issue 4 states their targets, on one day file of a million events
+    (``--day-file-events``). The 14-partition sets' validate + load figures are reported, not judged: at
+    70,000 rows a partition the per-partition costs (the GX gate, opening and checkpointing the warehouse)
+    outweigh the per-row work that the throughput targets are about.
+    """
     targets = []
-    for dataset in results["datasets"]:
+    day_files = [dataset for dataset in results["datasets"] if dataset["days"] == 1]
+    for dataset in day_files or [{"events": DAY_FILE_EVENTS, "days": 1, "validate_load": None, "stages": []}]:
         label = dataset_label(dataset)
         combined = dataset["validate_load"]
         rate = combined["rows_per_s"] if combined else None
@@ -388,6 +396,11 @@ def judge_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ratio = combined.get("ratio_to_baseline") if combined else None
         targets.append(_target(f"validate + load >= {BASELINE_FACTOR}x the row-by-row baseline ({label})", ratio,
                                f"{ratio}x" if ratio else None, ratio is not None and ratio >= BASELINE_FACTOR))
+        stages = [_finished_stage(dataset, name) for name in ("validate", "load")]
+        peak = max(stage["peak_rss_mb"] for stage in stages) if all(stages) else None
+        targets.append(_target(f"peak memory < {DAY_FILE_MEMORY_MB / 1024:.1f} GB, validate and load ({label})", peak,
+                               f"{peak:,.0f} MB" if peak is not None else None,
+                               peak is not None and peak < DAY_FILE_MEMORY_MB))
     by_size = {dataset["events"]: dataset for dataset in results["datasets"] if dataset["days"] == DAYS}
     transformed = by_size.get(TRANSFORM_EVENTS)
     full, incremental = (_finished_stage(transformed, name) for name in ("transform_full", "transform_incremental"))
