@@ -1,15 +1,26 @@
 -- Grain: one row per session of a non-bot client; channel, landing page and device come from its first event
 -- (earliest, ties broken by event_id), which also names it: session_id = md5(client_id | first event_id), a UUID.
 -- is_new_user: the first session of the user's first client (int_client_identity.is_first_client_of_user).
--- depends_on: int_session_totals, stg_events, int_client_identity, channel_of
+-- depends_on: int_session_totals, int_scoped_events, stg_urls, int_client_identity, channel_of
 -- scope: client_id
+-- unique_key: session_id
+-- First events come from int_scoped_events, whose URLs are parsed here for the sessions' first events only: in an
+-- incremental run it holds the in-scope clients' events, where stg_events would scan every partition in range.
 with first_events as (
     select
-        t.*, e.page_path, e.utm_source, e.utm_medium, e.utm_campaign, e.gclid, e.referrer_host,
-        e.referrer_kind, e.device_type, e.os, e.browser
+        t.*,
+        p.path as page_path, p.utm_source, p.utm_medium, p.utm_campaign, p.gclid, r.host as referrer_host,
+        -- none: no referrer; own: a page of the shop's own host (the event's page_url host); external: any other.
+        case
+            when r.host is null then 'none'
+            when r.host = p.host then 'own'
+            else 'external'
+        end as referrer_kind,
+        e.device_type, e.os, e.browser
     from int_session_totals as t
-    inner join stg_events as e on t.first_event_id = e.event_id
-    where e.partition_date between getvariable('scope_first_partition') and getvariable('scope_last_partition')
+    inner join int_scoped_events as e on t.first_event_id = e.event_id
+    left join stg_urls as p on e.page_url = p.url
+    left join stg_urls as r on e.referrer = r.url
 )
 
 select

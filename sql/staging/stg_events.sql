@@ -21,11 +21,6 @@ select
     p.gclid,
     e.referrer,
     r.host as referrer_host,
-    case
-        when r.host is null then 'none'
-        when r.host = p.host then 'own'
-        else 'external'
-    end as referrer_kind,
     e.user_agent,
     e.device_type,
     e.os,
