@@ -9,11 +9,14 @@ A model is one SELECT in one file, headed by its grain and these declarations::
     -- materialized: temp | ephemeral | view      optional, default a table; temp: a table for this
                                                   run only; ephemeral: a view in a full rebuild, a
                                                   temp table of the in-scope rows in an incremental run
+    -- unique_key: session_id                     the columns that name a row: required of a table
+                                                  that an incremental run updates (scope other than all)
 
 A full rebuild creates every table from scratch. An incremental run for partition D first fills the
-scope tables (``_scope_incremental.sql``: the clients, users and dates D can change), then deletes each
-model's in-scope rows and inserts them again. Models filter their inputs on the same scope tables in
-both modes (a full rebuild's scope is everything), so both run one SQL text and give one result.
+scope tables (``_scope_incremental.sql``: the clients, users and dates D can change), then computes each
+model's in-scope rows and writes only those that differ from the table's: rows of changed or vanished
+keys are deleted, rows of new or changed keys inserted. Models filter their inputs on the same scope
+tables in both modes (a full rebuild's scope is everything), so both run one SQL text and give one result.
 
 Settings reach the SQL as DuckDB variables (``SET VARIABLE`` with bound values, read with
 ``getvariable()``), never formatted into it. The whole run is one transaction: readers see the old
@@ -70,7 +73,7 @@ SCOPES = {
 SCOPE_TABLES = ("scope_direct", "scope_users", "scope_clients", "scope_dates", "scope_urls")
 MATERIALIZATIONS = ("table", "temp", "view", "ephemeral")
 RUN_ONLY = ("temp", "ephemeral")
-_HEADER = re.compile(r"^--\s*(depends_on|scope|materialized):(.*)$", re.MULTILINE)
+_HEADER = re.compile(r"^--\s*(depends_on|scope|materialized|unique_key):(.*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Model:
     depends_on: tuple[str, ...]
     scope: str
     materialized: str = "table"
+    unique_key: tuple[str, ...] = ()
 
     @property
     def grain(self) -> str:
@@ -102,7 +106,11 @@ def parse_model(path: Path) -> Model:
     if not sql.startswith("-- Grain:"):
         raise ValueError(f"{path}: a model's first line is '-- Grain: ...'")
     depends_on = tuple(name.strip() for name in header["depends_on"].split(",") if name.strip())
-    return Model(path.stem, path, sql, depends_on, header["scope"], header.get("materialized", "table"))
+    unique_key = tuple(name.strip() for name in header.get("unique_key", "").split(",") if name.strip())
+    materialized = header.get("materialized", "table")
+    if materialized == "table" and header["scope"] != "all" and not unique_key:
+        raise ValueError(f"{path}: a table that incremental runs update declares '-- unique_key:'")
+    return Model(path.stem, path, sql, depends_on, header["scope"], materialized, unique_key)
 
 
 def discover(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
@@ -223,14 +231,38 @@ def _run_model(con: duckdb.DuckDBPyConnection, name: str, model: Model | None, f
     elif full or model.scope == "all":
         con.execute(f"CREATE OR REPLACE TABLE {name} AS {model.sql}")
     else:
-        table, column = SCOPES[model.scope]
-        delete = f"DELETE FROM {name} WHERE {model.scope} IN (SELECT {column} FROM {table})"
-        result["deleted"] = con.execute(delete).fetchone()[0]
-        result["inserted"] = con.execute(f"INSERT INTO {name} BY NAME {model.sql}").fetchone()[0]
+        result.update(_write_changed_rows(con, name, model))
     if not as_view and (model is not None or PYTHON_MODELS[name].keeps_table):
         result["rows"] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def _write_changed_rows(con: duckdb.DuckDBPyConnection, name: str, model: Model) -> dict[str, int]:
+    """Make the table's in-scope rows the model's, deleting and inserting only the rows that differ.
+
+    Rows that did not change stay where they are. Deleting and inserting every in-scope row made
+    the commit's checkpoint rewrite row groups across the whole of sessions, dim_users and
+    int_client_identity: 5 s of a 24 s one-day run at 10 M events.
+    """
+    table, column = SCOPES[model.scope]
+    columns = ", ".join(f'"{row[0]}"' for row in con.execute(f"DESCRIBE {name}").fetchall())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE model_rows AS {model.sql}")
+    current = f"SELECT {columns} FROM {name} WHERE {model.scope} IN (SELECT {column} FROM {table})"
+    fresh = f"SELECT {columns} FROM model_rows"
+    # One join on the key; a row whose values differ, or that one side lacks, is a changed key.
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE changed_keys AS
+                    SELECT {", ".join(f"coalesce(fresh.{key}, current.{key}) AS {key}" for key in model.unique_key)}
+                    FROM ({fresh}) AS fresh FULL JOIN ({current}) AS current
+                      ON {" AND ".join(f"fresh.{key} = current.{key}" for key in model.unique_key)}
+                    WHERE fresh IS DISTINCT FROM current""")
+    same_key = " AND ".join(f"{name}.{key} = changed_keys.{key}" for key in model.unique_key)
+    deleted = con.execute(f"DELETE FROM {name} USING changed_keys WHERE {same_key}").fetchone()[0]
+    inserted = con.execute(f"""INSERT INTO {name} BY NAME SELECT model_rows.* FROM model_rows SEMI JOIN changed_keys
+                               ON {same_key.replace(f"{name}.", "model_rows.")}""").fetchone()[0]
+    con.execute("DROP TABLE model_rows")
+    con.execute("DROP TABLE changed_keys")
+    return {"deleted": deleted, "inserted": inserted}
 
 
 RUNS_TABLE = """

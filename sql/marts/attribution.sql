@@ -3,6 +3,7 @@
 -- (inclusive), plus the order's own session. Six models, see the credit columns below.
 -- depends_on: orders, sessions
 -- scope: client_id
+-- unique_key: order_id, model, session_id
 with orders_in_scope as (
     select order_id, client_id, user_id, session_id as order_session_id, ordered_at, revenue
     from orders

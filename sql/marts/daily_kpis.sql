@@ -4,6 +4,7 @@
 -- quarantined_rows by the partition (file date) that rejected them.
 -- depends_on: sessions, orders, stg_events_base, quarantine
 -- scope: date
+-- unique_key: date
 with event_days as (
     select
         event_date as date,

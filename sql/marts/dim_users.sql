@@ -1,6 +1,7 @@
 -- Grain: one row per user (a stitched identity: a client's latest email, else the client_id), over all their devices.
 -- depends_on: int_client_identity, sessions, orders
 -- scope: user_id
+-- unique_key: user_id
 with clients as (
     select *
     from int_client_identity

@@ -1,6 +1,7 @@
 -- Grain: one row per UTC date with sessions: sessions started that day reaching each funnel step (steps counted independently).
 -- depends_on: sessions
 -- scope: date
+-- unique_key: date
 select
     session_date as date,
     count(*) as sessions,

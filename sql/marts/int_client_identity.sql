@@ -1,6 +1,7 @@
 -- Grain: one row per client_id with non-bot events: the user it belongs to (its latest email, else itself).
 -- depends_on: int_scoped_events
 -- scope: client_id
+-- unique_key: client_id
 with events as (
     select client_id, partition_date, event_at, event_id, user_email, device_type
     from int_scoped_events

@@ -1,6 +1,7 @@
 -- Grain: one row per line of an order's items list (position line_number, from 1).
 -- depends_on: int_conversions
 -- scope: client_id
+-- unique_key: order_id, line_number
 with conversions as (
     select order_id, client_id, ordered_at, json_extract(items, '$[*]') as lines
     from int_conversions

@@ -1,6 +1,7 @@
 -- Grain: one row per order (int_conversions: a conversion event of a non-bot client), with its session and lines.
 -- depends_on: int_conversions, sessions, order_items
 -- scope: client_id
+-- unique_key: order_id
 -- The session containing the conversion event (sessions of one client never overlap).
 with with_session as (
     select c.* exclude (items), s.session_id, s.user_id

@@ -2,6 +2,7 @@
 -- URLs repeat across events, so each is parsed once here and stg_events joins the result.
 -- depends_on:
 -- scope: url
+-- unique_key: url
 select
     url,
     url_host(url) as host,

@@ -152,6 +152,32 @@ def test_rerunning_a_day_changes_nothing(con, transform_settings, files):
     assert snapshot(con) == before
 
 
+def rows_written(summary: dict) -> dict[str, tuple[int, int]]:
+    """(deleted, inserted) per table an incremental run updated."""
+    return {entry["model"]: (entry["deleted"], entry["inserted"]) for entry in summary["models"] if "deleted" in entry}
+
+
+def test_rerunning_a_day_writes_no_row(con, transform_settings, files):
+    publish(con, raw_rows(files, set(DAYS)))
+    run_transform(con, transform_settings, None)
+    summary = run_transform(con, transform_settings, DAYS[5])
+    assert rows_written(summary) == dict.fromkeys([*TABLES, "stg_urls"], (0, 0))
+
+
+def test_a_new_day_writes_its_new_rows_and_keeps_the_unchanged_ones(con, transform_settings):
+    first = [event("c1", datetime(2025, 2, 23, 9, tzinfo=UTC)), event("c2", datetime(2025, 2, 23, 9, tzinfo=UTC))]
+    second = [event("c1", datetime(2025, 2, 24, 9, tzinfo=UTC))]
+    publish(con, raw_rows({DAYS[0]: first}, {DAYS[0]}))
+    run_transform(con, transform_settings, None)
+    publish(con, raw_rows({DAYS[0]: first, DAYS[1]: second}, {DAYS[0], DAYS[1]}))
+    summary = run_transform(con, transform_settings, DAYS[1])
+    written = rows_written(summary)
+    # c1's new session is inserted; its first session, and c2's, stay. c1's last-seen time changes.
+    assert (written["sessions"], written["int_client_identity"], written["dim_users"]) == ((0, 1), (1, 1), (1, 1))
+    assert con.execute("SELECT client_id, count(*) FROM sessions GROUP BY ALL ORDER BY ALL").fetchall() == [
+        ("c1", 2), ("c2", 1)]
+
+
 def test_reloading_a_day_whose_file_lost_events_equals_a_full_rebuild(con, transform_settings, full_rebuild, files):
     publish(con, raw_rows(files, set(DAYS)))
     run_transform(con, transform_settings, None)

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from transform_helpers import at, event, insert, rows
+from transform_helpers import at, event, insert, purchase, rows
 
 import clickstream.transform as transform_module
 from clickstream.settings import Settings
@@ -83,6 +83,22 @@ def test_a_model_without_a_scope_is_an_error(tmp_path):
     path.write_text("-- Grain: one row per x.\n-- depends_on:\nselect 1")
     with pytest.raises(ValueError, match="scope"):
         parse_model(path)
+
+
+def test_a_table_that_incremental_runs_update_must_name_its_unique_key(tmp_path):
+    path = tmp_path / "m.sql"
+    path.write_text("-- Grain: one row per x.\n-- depends_on:\n-- scope: client_id\nselect 1 as client_id")
+    with pytest.raises(ValueError, match="unique_key"):
+        parse_model(path)
+
+
+@pytest.mark.parametrize("name", sorted(name for name, model in discover().items() if model.unique_key))
+def test_a_models_unique_key_names_one_row(name, build):
+    con = build([event("c1", at(0)), purchase("c1", at(60), 100), event("c2", at(0)), purchase("c2", at(30), 50),
+                 event("c1", at(0, days=1)), purchase("c1", at(90, days=1), 70)])
+    keys = ", ".join(discover()[name].unique_key)
+    assert rows(con, f"SELECT count(*) FROM {name}")[0][0] > 0
+    assert rows(con, f"SELECT count(*) FROM (SELECT {keys} FROM {name} GROUP BY ALL HAVING count(*) > 1)") == [(0,)]
 
 
 def test_the_first_run_is_full_and_the_next_incremental(con, transform_settings):
