@@ -408,10 +408,10 @@ def judge_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     targets.append(_target(f"full transform of {TRANSFORM_EVENTS:,} events < {TRANSFORM_SECONDS:.0f} s", seconds,
                            f"{seconds:.1f} s" if seconds is not None else None,
                            seconds is not None and seconds < TRANSFORM_SECONDS))
-    share = round(incremental["seconds"] / seconds, 2) if seconds and incremental else None
+    share = incremental["seconds"] / seconds if seconds and incremental else None
     targets.append(_target(f"one-day incremental transform < {INCREMENTAL_SHARE:g} of the full rebuild "
                            f"({TRANSFORM_EVENTS:,} events)", share,
-                           f"{incremental['seconds']:.1f} s = {share}x" if share is not None else None,
+                           f"{incremental['seconds']:.1f} s = {share:.3f}x" if share is not None else None,
                            share is not None and share < INCREMENTAL_SHARE))
     big = by_size.get(MEMORY_EVENTS)
     if big:

@@ -134,6 +134,15 @@ def test_targets_are_judged_from_the_measurements() -> None:
     }
 
 
+def test_the_incremental_share_is_judged_unrounded() -> None:
+    stages = [{"ok": True, "stage": "transform_full", "seconds": 86.3, "peak_rss_mb": 1800.0},
+              {"ok": True, "stage": "transform_incremental", "seconds": 21.3, "peak_rss_mb": 1600.0}]
+    results = {"datasets": [{"events": 10_000_000, "days": bench.DAYS, "validate_load": None, "stages": stages}],
+               "dag_parse": None}
+    [share] = [target for target in bench.judge_targets(results) if target["target"].startswith("one-day")]
+    assert (share["measured"], share["met"]) == ("21.3 s = 0.247x", True)
+
+
 def test_without_a_day_file_the_validate_and_load_targets_are_not_measured() -> None:
     status = {target["target"]: target["met"] for target in bench.judge_targets({"datasets": [], "dag_parse": None})}
     assert status["validate + load >= 500,000 rows/s (one 1,000,000-event day file)"] is None
