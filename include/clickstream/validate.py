@@ -28,6 +28,8 @@ from clickstream.warehouse import connect
 
 BATCH_ROWS = 125_000  # rows the contract checks at a time: bounds its working memory
 CONTRACT_THREADS = 2  # batches checked at once
+STAGED_ROW_GROUPS = 4  # row groups of a day's staged valid rows, at least (two per core)
+MIN_ROW_GROUP = 10_000
 VALID_DIR = "valid"  # staging/D/valid/part-NNNNN.parquet
 NORMALISED_COLUMNS = ("source_file", LINE_COLUMN, "client_id", "page_url", "referrer", "event_at", "event_name",
                       "event_data", "user_agent")
@@ -126,17 +128,19 @@ def valid_parts(folder: Path) -> list[Path]:
     return sorted((folder / VALID_DIR).glob("part-*.parquet"))
 
 
-def _check_batch(batch: pl.DataFrame, part: int, day: date, settings: Settings,
-                 folder: Path) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
-    """One batch through the contract: its valid rows written to ``folder/valid/part-NNNNN.parquet``;
-    returns its quarantined rows, rows per user agent, and its quarantined and null-referrer counts."""
+def _check_batch(batch: pl.DataFrame, part: int, day: date, settings: Settings, folder: Path,
+                 row_group: int) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+    """One batch through the contract: its valid rows written to ``folder/valid/part-NNNNN.parquet`` in row groups
+    of ``row_group`` rows; returns its quarantined rows, rows per user agent, and its quarantined and null-referrer
+    counts."""
     checked = apply_contract(batch, day, settings.event_names, settings.conversion_events)
     checked = checked.with_columns(
         reason=pl.when(pl.col("file_has_required_columns")).then(pl.col("reason")).otherwise(pl.lit("rejected_file")),
     )
     valid = checked.filter(pl.col("reason").is_null()).select(NORMALISED_COLUMNS)
     # Snappy: DuckDB reads it back in 0.35 s a million rows, LZ4 in 0.6 s; both write alike.
-    valid.write_parquet(folder / VALID_DIR / f"part-{part:05d}.parquet", compression="snappy")
+    valid.write_parquet(folder / VALID_DIR / f"part-{part:05d}.parquet", compression="snappy",
+                        row_group_size=row_group)
     bad = (checked.filter(pl.col("reason").is_not_null() & pl.col("file_has_required_columns"))
            .select("source_file", pl.col(LINE_COLUMN).alias("line_number"), "reason", "reasons",
                    *(pl.col(f"raw_{column}").alias(column) for column in COLUMNS)))
@@ -157,9 +161,12 @@ def _check_in_batches(raw: pl.DataFrame, day: date, settings: Settings,
     shutil.rmtree(folder / VALID_DIR, ignore_errors=True)  # a rerun may have fewer batches
     (folder / VALID_DIR).mkdir(parents=True)
     offsets = range(0, max(raw.height, 1), BATCH_ROWS)
+    # DuckDB reads a row group per thread: a day of one batch is staged in STAGED_ROW_GROUPS groups so that load
+    # reads it on every core (70,000 rows: 0.26 -> 0.12 s); a larger day keeps one group per batch, which read fastest.
+    row_group = max(MIN_ROW_GROUP, -(-raw.height // STAGED_ROW_GROUPS))
     with ThreadPoolExecutor(max_workers=CONTRACT_THREADS) as pool:
         checked = list(pool.map(lambda part, offset: _check_batch(raw.slice(offset, BATCH_ROWS), part, day, settings,
-                                                                  folder), range(len(offsets)), offsets))
+                                                                  folder, row_group), range(len(offsets)), offsets))
     tally = {"rows": raw.height, "quarantined": sum(batch[2] for batch in checked),
              "null_referrer": sum(batch[3] for batch in checked)}
     agents = pl.concat([batch[1] for batch in checked]).group_by("user_agent").agg(pl.col("len").sum())
