@@ -250,19 +250,25 @@ def _write_changed_rows(con: duckdb.DuckDBPyConnection, name: str, model: Model)
     con.execute(f"CREATE OR REPLACE TEMP TABLE model_rows AS {model.sql}")
     current = f"SELECT {columns} FROM {name} WHERE {model.scope} IN (SELECT {column} FROM {table})"
     fresh = f"SELECT {columns} FROM model_rows"
+    keys = model.unique_key
     # One join on the key; a row whose values differ, or that one side lacks, is a changed key.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE changed_keys AS
-                    SELECT {", ".join(f"coalesce(fresh.{key}, current.{key}) AS {key}" for key in model.unique_key)}
-                    FROM ({fresh}) AS fresh FULL JOIN ({current}) AS current
-                      ON {" AND ".join(f"fresh.{key} = current.{key}" for key in model.unique_key)}
+                    SELECT {", ".join(f"coalesce(fresh.{key}, current.{key}) AS {key}" for key in keys)}
+                    FROM ({fresh}) AS fresh FULL JOIN ({current}) AS current ON {_same_key("fresh", "current", keys)}
                     WHERE fresh IS DISTINCT FROM current""")
-    same_key = " AND ".join(f"{name}.{key} = changed_keys.{key}" for key in model.unique_key)
-    deleted = con.execute(f"DELETE FROM {name} USING changed_keys WHERE {same_key}").fetchone()[0]
-    inserted = con.execute(f"""INSERT INTO {name} BY NAME SELECT model_rows.* FROM model_rows SEMI JOIN changed_keys
-                               ON {same_key.replace(f"{name}.", "model_rows.")}""").fetchone()[0]
+    delete = f"DELETE FROM {name} USING changed_keys WHERE {_same_key(name, 'changed_keys', keys)}"
+    result = {"deleted": con.execute(delete).fetchone()[0]}
+    insert = f"""INSERT INTO {name} BY NAME SELECT model_rows.* FROM model_rows
+                 SEMI JOIN changed_keys ON {_same_key("model_rows", "changed_keys", keys)}"""
+    result["inserted"] = con.execute(insert).fetchone()[0]
     con.execute("DROP TABLE model_rows")
     con.execute("DROP TABLE changed_keys")
-    return {"deleted": deleted, "inserted": inserted}
+    return result
+
+
+def _same_key(left: str, right: str, keys: tuple[str, ...]) -> str:
+    """A join condition: the two relations' rows have the same key."""
+    return " AND ".join(f"{left}.{key} = {right}.{key}" for key in keys)
 
 
 RUNS_TABLE = """

@@ -81,7 +81,7 @@ def _rows_of_rejected(path: Path) -> pl.DataFrame:
     )
 
 
-def agent_flags(agents: pl.Series) -> pl.DataFrame:
+def _agent_flags(agents: pl.Series) -> pl.DataFrame:
     """Bot and unparsed flags per distinct user agent, trimmed as the contract trims it (ua-parser is too
     slow to run per row)."""
     from clickstream.useragents import classify
@@ -103,7 +103,7 @@ def gate_figures(tally: dict[str, int], agent_rows: pl.DataFrame, flags: pl.Data
     """The partition's figures the quarantine suite judges (GX gets them as a one-row batch).
 
     ``tally``: rows, quarantined and null_referrer counts; ``agent_rows``: rows per user agent;
-    ``flags``: those agents' ``agent_flags``.
+    ``flags``: those agents' ``_agent_flags``.
     """
     rows = tally["rows"]
     agents = agent_rows.join(flags, on="user_agent", how="left")
@@ -191,7 +191,7 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
         digests = [background.submit(sha256_of, path) for path in paths]
         gate_ready = background.submit(gates.prepare, QUARANTINE, suite, settings.gx_dir)
         raw, files = _read_partition(paths)
-        flags = background.submit(agent_flags, raw["user_agent"])
+        flags = background.submit(_agent_flags, raw["user_agent"])
         out = staging_dir(settings, day)
         out.mkdir(parents=True, exist_ok=True)
         quarantined, agent_rows, tally = _check_in_batches(raw, day, settings, out)
