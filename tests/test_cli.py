@@ -29,6 +29,17 @@ def test_a_failed_gate_exits_1_with_a_one_line_reason(tmp_path, capsys):
     assert "\n" not in error
 
 
+def test_docs_renders_the_gate_runs_that_have_no_page_yet(tmp_path, capsys):
+    data = tmp_path / "data"
+    write_csv(data / "raw" / "events_2025-02-23.csv", [row(client_id=f"c{i}") for i in range(30)])
+    assert main(["--data-dir", str(data), "validate"]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "docs"]) == 0
+    index = data / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert capsys.readouterr().out.strip() == f"Rendered 1 gate run(s). Data Docs: {index}"
+    assert "2025-02-23_cli__" in index.read_text()
+
+
 def test_files_without_a_date_are_reported_not_loaded(tmp_path, capsys):
     data = tmp_path / "data"
     write_csv(data / "raw" / "events_2025-02-23.csv", [row(client_id=f"c{i}") for i in range(30)])

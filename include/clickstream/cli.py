@@ -113,6 +113,15 @@ def cmd_airflow_standalone(args: argparse.Namespace, settings: Settings) -> int:
     os.execvpe(str(Path(sys.executable).with_name("airflow")), ["airflow", "standalone"], env)
 
 
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    """Render the GX Data Docs of gate runs that have no page yet (monitor does this at the end of a run)."""
+    from clickstream.gates import data_docs_index, update_data_docs
+
+    rendered = update_data_docs(settings.gx_dir)
+    print(f"Rendered {rendered} gate run(s). Data Docs: {data_docs_index(settings.gx_dir)}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from clickstream.bench import main as bench_main
 
@@ -149,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--full-refresh", action="store_true")
 
     commands.add_parser("airflow-standalone", help="airflow standalone with the project's DAG and plugins")
+    commands.add_parser("docs", help="render the GX Data Docs of gate runs that have none yet")
     from clickstream.bench import add_arguments  # standard library only: cheap
     add_arguments(commands.add_parser("bench", help="benchmark every stage"))
     return parser
@@ -160,6 +170,7 @@ HANDLERS = {
     "airflow-run": cmd_airflow_run,
     "airflow-standalone": cmd_airflow_standalone,
     "bench": cmd_bench,
+    "docs": cmd_docs,
     **{stage: cmd_stage for stage in STAGES},
 }
 
