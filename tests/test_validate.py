@@ -167,6 +167,19 @@ def test_checking_in_batches_stages_exactly_what_one_pass_does(settings, tmp_pat
         48, 46, 2, {"missing_client_id": 1, "unknown_event_name": 1}]
 
 
+def test_a_day_of_one_batch_is_staged_in_four_row_groups(settings, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from clickstream import validate
+
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
+    monkeypatch.setattr(validate, "MIN_ROW_GROUP", 1)
+    validate_partition(settings, DAY, "r1")
+    [part] = valid_parts(staging_dir(settings, DAY))
+    metadata = pq.ParquetFile(part).metadata
+    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [10, 10, 10, 10]
+
+
 def test_a_rerun_in_fewer_batches_leaves_no_stale_parts(settings, monkeypatch):
     from clickstream import validate
 

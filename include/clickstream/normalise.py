@@ -2,8 +2,8 @@
 
 Same rules as ``clickstream.contract`` (the reference); ``tests/test_normalise.py``
 proves the two agree on every row, good and bad. event_data is JSON, which Polars
-cannot canonicalise, so it is decoded once per *distinct* value with the
-contract's own functions.
+cannot canonicalise, so it is decoded once per *distinct* value: by msgspec where it
+gives the contract's canonical text, otherwise by the contract's own functions.
 """
 
 from __future__ import annotations
@@ -139,6 +139,7 @@ def with_utc_timestamp(frame: FrameT, source: str, target: str) -> FrameT:
 
 _DECODE = msgspec.json.Decoder().decode
 _ENCODE = msgspec.json.Encoder(order="sorted").encode
+_UNREAD = object()  # msgspec could not read the text: the contract's reader decides
 
 
 def _prints_as_python(value: Any) -> bool:
@@ -165,15 +166,13 @@ def read_event_data(text: str) -> tuple[dict[str, Any] | None, str | None]:
     try:
         value = _DECODE(text)
     except (msgspec.DecodeError, msgspec.ValidationError):
-        value = None if text in NULL_EVENT_DATA else _UNREAD
-    data = {} if value is None else value
+        value = _UNREAD
+    data = {} if value is None else value  # JSON null, as NULL_EVENT_DATA, means {}
     if isinstance(data, dict) and _prints_as_python(data):
         return data, _ENCODE(data).decode()
     data = parse_event_data(text)
     return data, None if data is None else canonical_json(data)
 
-
-_UNREAD = object()  # msgspec could not read the text: the contract's reader decides
 
 
 def _event_data_columns(values: pl.Series) -> tuple[pl.Series, pl.Series]:

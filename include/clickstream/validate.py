@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -128,8 +128,17 @@ def valid_parts(folder: Path) -> list[Path]:
     return sorted((folder / VALID_DIR).glob("part-*.parquet"))
 
 
+class CheckedBatch(NamedTuple):
+    """What a contract batch leaves besides its staged valid rows."""
+
+    quarantined: pl.DataFrame  # the bad rows, with their reasons and original text
+    agent_rows: pl.DataFrame  # rows per user agent
+    quarantined_count: int  # rows not staged (rows of rejected files included)
+    null_referrers: int
+
+
 def _check_batch(batch: pl.DataFrame, part: int, day: date, settings: Settings, folder: Path,
-                 row_group: int) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+                 row_group: int) -> CheckedBatch:
     """One batch through the contract: its valid rows written to ``folder/valid/part-NNNNN.parquet`` in row groups
     of ``row_group`` rows; returns its quarantined rows, rows per user agent, and its quarantined and null-referrer
     counts."""
@@ -144,7 +153,8 @@ def _check_batch(batch: pl.DataFrame, part: int, day: date, settings: Settings, 
     bad = (checked.filter(pl.col("reason").is_not_null() & pl.col("file_has_required_columns"))
            .select("source_file", pl.col(LINE_COLUMN).alias("line_number"), "reason", "reasons",
                    *(pl.col(f"raw_{column}").alias(column) for column in COLUMNS)))
-    return bad, checked.group_by("user_agent").len(), checked.height - valid.height, checked["referrer"].null_count()
+    return CheckedBatch(bad, checked.group_by("user_agent").len(), checked.height - valid.height,
+                        checked["referrer"].null_count())
 
 
 def _check_in_batches(raw: pl.DataFrame, day: date, settings: Settings,
@@ -167,10 +177,10 @@ def _check_in_batches(raw: pl.DataFrame, day: date, settings: Settings,
     with ThreadPoolExecutor(max_workers=CONTRACT_THREADS) as pool:
         checked = list(pool.map(lambda part, offset: _check_batch(raw.slice(offset, BATCH_ROWS), part, day, settings,
                                                                   folder, row_group), range(len(offsets)), offsets))
-    tally = {"rows": raw.height, "quarantined": sum(batch[2] for batch in checked),
-             "null_referrer": sum(batch[3] for batch in checked)}
-    agents = pl.concat([batch[1] for batch in checked]).group_by("user_agent").agg(pl.col("len").sum())
-    return pl.concat([batch[0] for batch in checked]), agents, tally
+    tally = {"rows": raw.height, "quarantined": sum(batch.quarantined_count for batch in checked),
+             "null_referrer": sum(batch.null_referrers for batch in checked)}
+    agents = pl.concat([batch.agent_rows for batch in checked]).group_by("user_agent").agg(pl.col("len").sum())
+    return pl.concat([batch.quarantined for batch in checked]), agents, tally
 
 
 def _safe(text: str) -> str:
@@ -201,7 +211,7 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
         quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv(quarantine_csv)
 
         figures = gate_figures(tally, agent_rows, flags.result(), files)
-        gate_ready.result()
+        gate_ready.result()  # the GX objects are set up (run_suite would otherwise set them up a second time)
         report = gates.run_suite(QUARANTINE, suite, figures, day, run_id, settings.gx_dir, settings.gx_keep_days)
         for info, digest in zip(files, digests, strict=True):
             info["sha256"] = digest.result()
