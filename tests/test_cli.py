@@ -40,6 +40,12 @@ def test_docs_renders_the_gate_runs_that_have_no_page_yet(tmp_path, capsys):
     assert "2025-02-23_cli__" in index.read_text()
 
 
+def test_docs_without_any_gate_run_says_what_to_do_first(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path / "data"), "docs"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"No gate run is stored in {tmp_path / 'data' / 'gx'} yet: validate a partition first.")
+
+
 def test_files_without_a_date_are_reported_not_loaded(tmp_path, capsys):
     data = tmp_path / "data"
     write_csv(data / "raw" / "events_2025-02-23.csv", [row(client_id=f"c{i}") for i in range(30)])

@@ -118,7 +118,11 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     from clickstream.gates import data_docs_index, update_data_docs
 
     rendered = update_data_docs(settings.gx_dir)
-    print(f"Rendered {rendered} gate run(s). Data Docs: {data_docs_index(settings.gx_dir)}")
+    index = data_docs_index(settings.gx_dir)
+    if not index.exists():
+        print(f"No gate run is stored in {settings.gx_dir} yet: validate a partition first.")
+        return 0
+    print(f"Rendered {rendered} gate run(s). Data Docs: {index}")
     return 0
 
 
