@@ -174,7 +174,6 @@ def read_event_data(text: str) -> tuple[dict[str, Any] | None, str | None]:
     return data, None if data is None else canonical_json(data)
 
 
-
 def _event_data_columns(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Per row, event_data's canonical JSON (null when not an object) and its revenue validity.
 

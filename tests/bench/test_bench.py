@@ -144,6 +144,11 @@ def test_the_incremental_share_is_judged_unrounded() -> None:
 
 
 def test_without_a_day_file_the_validate_and_load_targets_are_not_measured() -> None:
-    status = {target["target"]: target["met"] for target in bench.judge_targets({"datasets": [], "dag_parse": None})}
-    assert status["validate + load >= 500,000 rows/s (one 1,000,000-event day file)"] is None
-    assert status["peak memory < 1.5 GB, validate and load (one 1,000,000-event day file)"] is None
+    targets = bench.judge_targets({"datasets": [], "dag_parse": None})
+    day_file = {target["target"]: target["met"] for target in targets if "day file" in target["target"]}
+    assert day_file == {
+        "validate + load >= 500,000 rows/s (one 1,000,000-event day file)": None,
+        "validate + load aim 1,000,000 rows/s (one 1,000,000-event day file)": None,
+        "validate + load >= 6x the row-by-row baseline (one 1,000,000-event day file)": None,
+        "peak memory < 1.5 GB, validate and load (one 1,000,000-event day file)": None,
+    }
