@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import CronTriggerTimetable, Param, chain, dag, task
+from airflow.sdk import Param, chain, dag, task
 
 from clickstream.alerts import FailureEmail
-from clickstream.pipeline import STAGES, WAREHOUSE_POOL
+from clickstream.pipeline import STAGES, WAREHOUSE_POOL, WAREHOUSE_STAGES
 from clickstream.settings import get_settings
+from clickstream.timetable import DailyPartitionTimetable
 
 SETTINGS = get_settings()
 
@@ -27,8 +28,12 @@ Processes one **partition** (a UTC calendar day of `raw/events_YYYY-MM-DD.csv`):
 4. **analyze**: HTML + Markdown report under `reports/<partition>/`.
 5. **monitor**: Great Expectations `watchdog` gate over the results.
 
-**Trigger** with `partition_date` (YYYY-MM-DD) to process a given day; scheduled runs
-process the day before the run. `full_refresh` reloads unchanged files and rebuilds every model.
+**Which day a run processes**: the `partition_date` param when given; otherwise the UTC day of the run's
+**logical date**. A scheduled run's logical date is the day before it fires (the run at 02:30 on the 25th
+processes the 24th), so `airflow dags test clickstream_elt 2025-02-24` and a trigger with logical date
+2025-02-24 process 2025-02-24, and `airflow backfill create --dag-id clickstream_elt --from-date 2025-02-01
+--to-date 2025-02-28` processes every day of February 2025. A run without a logical date processes the day
+before it was triggered. `full_refresh` reloads unchanged files and rebuilds every model.
 A failed gate fails the task without retries and emails `CLICKSTREAM_ALERT_EMAILS`.
 """
 
@@ -39,12 +44,11 @@ def _run_stage(stage: str, context: dict) -> dict:
 
     from clickstream.alerts import notify_warnings
     from clickstream.errors import DataError
-    from clickstream.pipeline import resolve_partition, run_stage
+    from clickstream.pipeline import partition_of_run, run_stage
 
-    params, dag_run = context["params"], context["dag_run"]
-    day = resolve_partition(params.get("partition_date"), getattr(dag_run, "partition_key", None), dag_run.run_after)
+    day, full_refresh = partition_of_run(context), bool(context["params"].get("full_refresh"))
     try:
-        summary = run_stage(stage, SETTINGS, day, dag_run.run_id, full_refresh=bool(params.get("full_refresh")))
+        summary = run_stage(stage, SETTINGS, day, context["dag_run"].run_id, full_refresh=full_refresh)
     except DataError as error:
         raise AirflowFailException(str(error)) from error
     notify_warnings(SETTINGS, context, summary)
@@ -53,10 +57,10 @@ def _run_stage(stage: str, context: dict) -> dict:
 
 @dag(
     dag_id="clickstream_elt",
-    schedule=CronTriggerTimetable(SETTINGS.schedule, timezone="UTC"),
+    schedule=DailyPartitionTimetable(SETTINGS.schedule),
     start_date=datetime(2025, 2, 1),
     catchup=False,
-    max_active_runs=1,
+    max_active_runs=SETTINGS.max_active_runs,
     tags=["clickstream", "elt", "duckdb"],
     doc_md=DOC,
     default_args={
@@ -71,7 +75,8 @@ def _run_stage(stage: str, context: dict) -> dict:
             type=["null", "string"],
             format="date",
             title="Partition date",
-            description="UTC day to process (YYYY-MM-DD). Empty: the day before the run.",
+            description="UTC day to process (YYYY-MM-DD). Empty: the day of the logical date (a scheduled run's is the "
+            "day before it fires; no logical date: the day before the trigger).",
         ),
         "full_refresh": Param(
             False,
@@ -83,7 +88,11 @@ def _run_stage(stage: str, context: dict) -> dict:
 )
 def clickstream_elt():
     def stage_task(stage: str):
-        @task(task_id=stage, pool=WAREHOUSE_POOL, doc_md=f"Runs `clickstream.pipeline.run_stage('{stage}', ...)`.")
+        # Stages that write or read the warehouse hold its one-slot pool; validate does not, so that in a backfill
+        # one day validates while another loads.
+        pool = WAREHOUSE_POOL if stage in WAREHOUSE_STAGES else None
+
+        @task(task_id=stage, pool=pool, doc_md=f"Runs `clickstream.pipeline.run_stage('{stage}', ...)`.")
         def run_stage_task(**context) -> dict:
             return _run_stage(stage, context)
 

@@ -16,6 +16,8 @@ for name in [name for name in os.environ if name.startswith("CLICKSTREAM_")]:
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="clickstream-airflow-home-")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "dags")
+# The project's plugins, as every Airflow process of the deployment loads them (the DAG's timetable among them).
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "plugins")
 
 from clickstream.settings import Settings, get_settings  # noqa: E402
 

@@ -16,7 +16,7 @@ ERROR = "quarantine gate failed for partition 2025-02-23 (1 critical): quarantin
 
 def context(partition="2025-02-23"):
     ti = SimpleNamespace(dag_id="clickstream_elt", task_id="validate")
-    dag_run = SimpleNamespace(run_id="manual__1", partition_key=None, run_after=None)
+    dag_run = SimpleNamespace(run_id="manual__1", partition_key=None, logical_date=None, run_after=None)
     return {"ti": ti, "dag_run": dag_run, "params": {"partition_date": partition}, "exception": RuntimeError(ERROR)}
 
 

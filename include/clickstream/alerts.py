@@ -62,7 +62,7 @@ class FailureEmail:
 
         ti = context["ti"]
         dag_run = context["dag_run"]
-        partition = partition_of_run(context)
+        partition = partition_label(context)
         error = str(context.get("exception") or "unknown error")
         body = failure_body(ti.dag_id, ti.task_id, dag_run.run_id, partition, error,
                             task_log_url(self.base_url, ti.dag_id, dag_run.run_id, ti.task_id))
@@ -104,7 +104,7 @@ def notify_warnings(settings: Settings, context: dict[str, Any], summary: dict[s
     if not (settings.notify_warnings and settings.alert_recipients and warnings):
         return False
     ti, dag_run = context["ti"], context["dag_run"]
-    partition = partition_of_run(context)
+    partition = partition_label(context)
     try:
         from airflow.providers.smtp.hooks.smtp import SmtpHook
 
@@ -123,14 +123,11 @@ def notify_warnings(settings: Settings, context: dict[str, Any], summary: dict[s
     return True
 
 
-def partition_of_run(context: dict[str, Any]) -> str:
-    """The partition a running task works on, from its Airflow context (see pipeline.resolve_partition)."""
-    from clickstream.pipeline import resolve_partition
+def partition_label(context: dict[str, Any]) -> str:
+    """The partition a running task works on, from its Airflow context, or "unknown" when it cannot be told."""
+    from clickstream import pipeline
 
-    dag_run = context["dag_run"]
     try:
-        day = resolve_partition(context.get("params", {}).get("partition_date"),
-                                getattr(dag_run, "partition_key", None), getattr(dag_run, "run_after", None))
+        return pipeline.partition_of_run(context).isoformat()
     except ValueError:
         return "unknown"
-    return day.isoformat()

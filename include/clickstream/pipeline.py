@@ -7,7 +7,7 @@ importing this module (as the DAG file does) stays cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from importlib import import_module
 from typing import Any
@@ -15,8 +15,11 @@ from typing import Any
 from clickstream.settings import Settings
 
 STAGES = ("validate", "load", "transform", "analyze", "monitor")
-# The Airflow pool every stage runs in: one slot, because DuckDB allows one writer at a time.
+# The Airflow pool of the stages that open the warehouse: one slot, because DuckDB allows one writer at a time
+# (and no reader beside a writer of another process). validate opens it not at all (its gate results are
+# recorded by load, see gates.record_pending), so it runs outside the pool.
 WAREHOUSE_POOL = "clickstream_warehouse"
+WAREHOUSE_STAGES = ("load", "transform", "analyze", "monitor")
 _ENTRY_POINTS = {
     "validate": ("clickstream.validate", "validate_partition"),
     "load": ("clickstream.load", "load_partition"),
@@ -50,13 +53,29 @@ def parse_partition(text: str) -> date:
         raise ValueError(f"partition date {text!r} is not a YYYY-MM-DD date") from error
 
 
-def resolve_partition(param: str | None, partition_key: str | None, run_after: datetime | None) -> date:
-    """The partition a run processes: the ``partition_date`` param, else the run's partition key,
-    else the UTC day before the run was due (cron runs have zero-length data intervals in Airflow 3)."""
+def resolve_partition(param: str | None, partition_key: str | None, logical_date: datetime | None,
+                      run_after: datetime | None) -> date:
+    """The partition a run processes, by one rule: the ``partition_date`` param; else the run's partition key;
+    else the UTC day of its logical date (the DAG's timetable makes a scheduled run's logical date the midnight
+    of the day before it fires, see ``clickstream.timetable``); else, for a run without a logical date, the UTC
+    day before the run was due (the last whole day)."""
     for given in (param, partition_key):
         if given:
             return parse_partition(given[:10])
+    if logical_date is not None:
+        return _utc(logical_date).date()
     if run_after is None:
-        raise ValueError("cannot tell the partition: no partition_date param, partition key or run date")
-    utc = run_after if run_after.tzinfo is None else run_after.astimezone(UTC)
-    return utc.date() - timedelta(days=1)
+        raise ValueError("cannot tell the partition: no partition_date param, partition key, logical date or run date")
+    return _utc(run_after).date() - timedelta(days=1)
+
+
+def partition_of_run(context: Mapping[str, Any]) -> date:
+    """``resolve_partition`` applied to an Airflow task's context (its params and its DAG run)."""
+    dag_run = context["dag_run"]
+    return resolve_partition((context.get("params") or {}).get("partition_date"),
+                             getattr(dag_run, "partition_key", None), getattr(dag_run, "logical_date", None),
+                             getattr(dag_run, "run_after", None))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is None else moment.astimezone(UTC)

@@ -35,7 +35,13 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(Path("data"), description="Holds raw/, quarantine/, warehouse.duckdb, reports/.")
-    schedule: str = Field("30 2 * * *", description="Cron schedule of the DAG, in UTC.")
+    schedule: str = Field(
+        "30 2 * * *", description="Cron schedule of the DAG, in UTC; each run processes the UTC day before it."
+    )
+    max_active_runs: int = Field(
+        2, ge=1, description="DAG runs at once (backfills): a day validates while another loads; warehouse "
+        "stages still run one at a time."
+    )
 
     duckdb_memory_limit: str = Field("1536MB", description="DuckDB's memory limit; beyond it, it spills to disk.")
     gx_keep_days: int = Field(
@@ -106,6 +112,11 @@ class Settings(BaseSettings):
     @cached_property
     def monitoring_dir(self) -> Path:
         return self.data_dir / "monitoring"
+
+    @cached_property
+    def gates_dir(self) -> Path:
+        """Every gate run's results as JSON (``gate_results`` holds the same rows)."""
+        return self.data_dir / "gates"
 
     @cached_property
     def gx_dir(self) -> Path:

@@ -52,9 +52,15 @@ def test_tasks_run_in_stage_order(dag):
 
 
 def test_schedule_is_the_configured_cron_in_utc_without_catchup(dag):
-    assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("30 2 * * *", "UTC")
+    from clickstream.timetable import DailyPartitionTimetable
+
+    assert isinstance(dag.timetable, DailyPartitionTimetable)
+    assert dag.timetable.summary == "30 2 * * *"
     assert dag.catchup is False
-    assert dag.max_active_runs == 1
+
+
+def test_active_runs_are_the_setting_two_by_default(dag):
+    assert dag.max_active_runs == 2
 
 
 def test_partition_date_and_full_refresh_are_params(dag):
@@ -75,9 +81,10 @@ def test_every_task_retries_has_an_owner_and_emails_on_failure(dag):
         assert any(isinstance(callback, FailureEmail) for callback in callbacks), task.task_id
 
 
-def test_warehouse_tasks_share_the_single_slot_pool(dag):
-    assert {task.task_id: task.pool for task in dag.tasks} == dict.fromkeys(
-        ("validate", "load", "transform", "analyze", "monitor"), "clickstream_warehouse")
+def test_warehouse_tasks_share_the_single_slot_pool_and_validate_runs_outside_it(dag):
+    warehouse_stages = ("load", "transform", "analyze", "monitor")
+    assert {task.task_id: task.pool for task in dag.tasks} == {
+        "validate": "default_pool", **dict.fromkeys(warehouse_stages, "clickstream_warehouse")}
 
 
 def test_dag_is_tagged_and_documented(dag):

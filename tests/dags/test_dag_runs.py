@@ -99,3 +99,19 @@ def test_tampered_orders_fail_the_watchdog_and_email_once(run_dag):
     message = emails[0][1]
     assert message["Subject"] == f"[clickstream] FAILED clickstream_elt.monitor for partition {DAY}"
     assert "revenue_reconciliation: observed" in body_text(message)
+
+
+def test_airflow_dags_test_with_a_date_processes_that_day(airflow_db, tmp_path):
+    """`airflow dags test clickstream_elt 2025-02-23`, as typed: no param, the logical date names the day."""
+    data_dir = tmp_path / "data"
+    generate(data_dir, DAY, 2, events_per_day=300, seed=5, truth=True)
+    truth = json.loads((data_dir / "truth.json").read_text())["partitions"][DAY.isoformat()]
+    env = {**os.environ, "CLICKSTREAM_DATA_DIR": str(data_dir)}
+    result = subprocess.run([str(Path(sys.executable).with_name("airflow")), "dags", "test", "clickstream_elt",
+                             DAY.isoformat()], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with connect(data_dir / "warehouse.duckdb", read_only=True) as con:
+        audited = con.execute("SELECT DISTINCT partition_date, status FROM load_audit").fetchall()
+        owned = con.execute("SELECT count(*) FROM raw_events WHERE partition_date = ?", [DAY]).fetchone()[0]
+    assert audited == [(DAY, "loaded")]
+    assert owned == truth["loaded"]
