@@ -105,16 +105,43 @@ def test_warnings_are_recorded_but_do_not_fail(settings):
     assert [(w["check"], w["observed"]) for w in summary["gate"]["warnings"]] == [("bot_rate", "0.0243902")]
 
 
-def test_gate_results_are_kept_in_the_warehouse_and_as_json(settings):
+def test_gate_results_are_kept_as_json_and_the_warehouse_is_not_opened(settings):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
+    summary = validate_partition(settings, DAY, "r1")
+    saved = json.loads(open(summary["gate_file"]).read())
+    assert (saved["suite"], saved["run_id"], len(saved["results"])) == ("quarantine", "r1", 8)
+    assert not settings.warehouse_path.exists()
+
+
+def test_load_records_the_gate_results_validate_saved(settings):
+    from clickstream.load import load_partition
     from clickstream.warehouse import connect
 
     write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
-    summary = validate_partition(settings, DAY, "r1")
-    with connect(settings.warehouse_path) as con:
-        rows = con.execute("SELECT check_name, severity, success FROM gate_results WHERE suite = 'quarantine' "
-                           "ORDER BY check_name").fetchall()
-    assert ("quarantine_rate", "critical", True) in rows and len(rows) == 8
-    assert json.loads(open(summary["gate_file"]).read())["suite"] == "quarantine"
+    validate_partition(settings, DAY, "r1")
+    load_partition(settings, DAY, "r1")
+    with connect(settings.warehouse_path, read_only=True) as con:
+        rows = con.execute("SELECT run_id, check_name, severity, success FROM gate_results "
+                           "WHERE suite = 'quarantine' ORDER BY check_name").fetchall()
+    assert len(rows) == 8 and ("r1", "quarantine_rate", "critical", True) in rows
+    assert list((settings.gates_dir / "pending").iterdir()) == []
+
+
+def test_a_failed_gate_is_recorded_by_the_next_load_of_any_day(settings):
+    from clickstream.load import load_partition
+    from clickstream.warehouse import connect
+
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [row(client_id="")] * 10)
+    with pytest.raises(GateFailedError):
+        validate_partition(settings, DAY, "broken")
+    write_csv(settings.raw_dir / "events_2025-02-24.csv",
+              [row(client_id=f"c{i}", timestamp=f"2025-02-24T10:{i:02d}:00.000Z") for i in range(40)])
+    validate_partition(settings, date(2025, 2, 24), "next")
+    load_partition(settings, date(2025, 2, 24), "next")
+    with connect(settings.warehouse_path, read_only=True) as con:
+        failed = con.execute("SELECT partition_date, check_name FROM gate_results "
+                             "WHERE run_id = 'broken' AND NOT success AND severity = 'critical'").fetchall()
+    assert sorted(failed) == [(DAY, "quarantine_rate"), (DAY, "valid_rows_present")]
 
 
 def quarantine_pages(settings):

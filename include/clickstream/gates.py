@@ -294,22 +294,65 @@ def _raised(item: Any) -> bool:
 
 def record(report: GateReport, con: Any, path: Path, extra: dict[str, Any] | None = None) -> Path:
     """Keep a gate's results: rows in ``gate_results`` (replacing this run's) and a JSON file at ``path``."""
-    checked_at = datetime.now(UTC)
-    con.execute(
-        "DELETE FROM gate_results WHERE run_id = ? AND partition_date = ? AND suite = ?",
-        [report.run_id, report.partition_date, report.suite],
-    )
+    _insert_results(con, save(report, path, extra))
+    return path
+
+
+def save(report: GateReport, path: Path, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write a gate's results to the JSON file at ``path`` (whole or not at all) and return what was written."""
+    payload = {"run_id": report.run_id, "partition_date": str(report.partition_date),
+               "checked_at": datetime.now(UTC).isoformat(), **report.summary(),
+               "results": [asdict(result) for result in report.results], **(extra or {})}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.tmp")
+    aside.write_text(json.dumps(payload, indent=2, default=str))
+    aside.replace(path)
+    return payload
+
+
+def save_pending(report: GateReport, path: Path) -> Path:
+    """Save a gate's results for the warehouse's next writer to record (``record_pending``): the stage that
+    ran the gate does not open the warehouse, so it never waits for the writer of another run."""
+    save(report, path)
+    marker = _pending_dir(path.parent) / path.name
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    return path
+
+
+def record_pending(con: Any, gates_dir: Path) -> int:
+    """Record in ``gate_results`` every gate saved by ``save_pending`` and not recorded yet; returns how many.
+
+    Idempotent (a run's rows are replaced), so a marker left by a crash between commit and removal is harmless.
+    """
+    markers = sorted(_pending_dir(gates_dir).glob("*.json"))
+    payloads = [json.loads((gates_dir / marker.name).read_text()) for marker in markers]
+    if not payloads:
+        return 0
+    con.execute("BEGIN")
+    try:
+        for payload in payloads:
+            _insert_results(con, payload)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    for marker in markers:
+        marker.unlink(missing_ok=True)
+    return len(payloads)
+
+
+def _pending_dir(gates_dir: Path) -> Path:
+    return gates_dir / "pending"
+
+
+def _insert_results(con: Any, payload: dict[str, Any]) -> None:
+    """One gate run's results as rows of ``gate_results``, replacing any of the same run, partition and suite."""
+    key = [payload["run_id"], date.fromisoformat(payload["partition_date"]), payload["suite"]]
+    con.execute("DELETE FROM gate_results WHERE run_id = ? AND partition_date = ? AND suite = ?", key)
+    checked_at = datetime.fromisoformat(payload["checked_at"])
     con.executemany(
         "INSERT INTO gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [report.run_id, report.partition_date, report.suite, r.check, r.expectation, r.severity, r.success,
-             r.observed, r.threshold, checked_at]
-            for r in report.results
-        ],
+        [[*key, r["check"], r["expectation"], r["severity"], r["success"], r["observed"], r["threshold"], checked_at]
+         for r in payload["results"]],
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"run_id": report.run_id, "partition_date": str(report.partition_date),
-               "checked_at": checked_at.isoformat(), **report.summary(),
-               "results": [asdict(result) for result in report.results], **(extra or {})}
-    path.write_text(json.dumps(payload, indent=2, default=str))
-    return path

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from clickstream import gates
 from clickstream.contract import WINDOW_DAYS
 from clickstream.errors import DataError
 from clickstream.settings import Settings
@@ -161,6 +162,7 @@ def load_partition(settings: Settings, day: date, run_id: str, full_refresh: boo
     loaded_at = datetime.now(UTC)
     folder = staging_dir(settings, day)
     with connect(settings.warehouse_path) as con:
+        gates.record_pending(con, settings.gates_dir)  # gate runs validate saved, this day's quarantine gate among them
         if not full_refresh and _unchanged(con, day, manifest["files"]):
             _audit(con, run_id, day, manifest, {}, "skipped_unchanged", loaded_at, 0.0)
             return {"partition_date": day.isoformat(), "run_id": run_id, "status": "skipped_unchanged",
