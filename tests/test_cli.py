@@ -71,3 +71,15 @@ def test_bench_takes_the_same_options_as_python_m_clickstream_bench():
                                       "--day-file-events", "0", "--out", "b"])
     assert (args.events, args.airflow, args.dag_parse, args.day_file_events, str(args.out)) == (
         [20000], False, False, 0, "b")
+
+
+@pytest.mark.parametrize("argv", [["--data-dir", "{data}", "validate"], ["validate", "--data-dir", "{data}"]])
+def test_the_data_dir_option_goes_before_or_after_the_command(tmp_path, argv):
+    data = tmp_path / "elsewhere"
+    with pytest.raises(SystemExit, match=f"no dated \\*.csv files in {data}/raw"):
+        main([part.format(data=data) for part in argv])
+
+
+def test_a_data_dir_after_the_command_wins_over_one_before_it(tmp_path):
+    with pytest.raises(SystemExit, match=f"no dated \\*.csv files in {tmp_path / 'after'}/raw"):
+        main(["--data-dir", str(tmp_path / "before"), "load", "--data-dir", str(tmp_path / "after")])

@@ -132,12 +132,25 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return bench_main(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="clickstream", description=__doc__)
-    parser.add_argument("--data-dir", type=Path, help="data folder (default: CLICKSTREAM_DATA_DIR or ./data)")
-    commands = parser.add_subparsers(dest="command", required=True)
+def _global_options(default: Any) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name (``clickstream --data-dir D validate`` and
+    ``clickstream validate --data-dir D``); after the name they default to nothing, so they do not undo a value
+    given before it."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--data-dir", type=Path, default=default,
+                         help="data folder (default: CLICKSTREAM_DATA_DIR or ./data)")
+    return options
 
-    generate = commands.add_parser("generate", help="write sample daily CSV files and truth.json")
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clickstream", description=__doc__, parents=[_global_options(None)])
+    commands = parser.add_subparsers(dest="command", required=True)
+    after_name = [_global_options(argparse.SUPPRESS)]
+
+    def add_command(name: str, help: str) -> argparse.ArgumentParser:  # noqa: A002 (argparse's own keyword)
+        return commands.add_parser(name, help=help, parents=after_name)
+
+    generate = add_command("generate", "write sample daily CSV files and truth.json")
     generate.add_argument("--out", type=Path, help="output folder (default: the data dir)")
     generate.add_argument("--start", type=_date, default=date(2025, 2, 23))
     generate.add_argument("--days", type=int, default=14)
@@ -147,24 +160,24 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--no-truth", action="store_true", help="skip the reference figures (large data)")
 
     for stage in STAGES:
-        command = commands.add_parser(stage, help=f"run the {stage} stage")
+        command = add_command(stage, f"run the {stage} stage")
         command.add_argument("--partition", type=_date, help="YYYY-MM-DD (default: every partition in raw/)")
         if stage in ("load", "transform"):
             command.add_argument("--full-refresh", action="store_true")
 
     for name, help_text in (("run", "every stage for every partition, in date order"),
                             ("airflow-run", "run the DAG through Airflow (dags test) for every partition")):
-        command = commands.add_parser(name, help=help_text)
+        command = add_command(name, help_text)
         command.add_argument("--partition", type=_date)
         command.add_argument("--start", type=_date)
         command.add_argument("--end", type=_date)
         if name == "run":
             command.add_argument("--full-refresh", action="store_true")
 
-    commands.add_parser("airflow-standalone", help="airflow standalone with the project's DAG and plugins")
-    commands.add_parser("docs", help="render the GX Data Docs of gate runs that have none yet")
+    add_command("airflow-standalone", "airflow standalone with the project's DAG and plugins")
+    add_command("docs", "render the GX Data Docs of gate runs that have none yet")
     from clickstream.bench import add_arguments  # standard library only: cheap
-    add_arguments(commands.add_parser("bench", help="benchmark every stage"))
+    add_arguments(add_command("bench", "benchmark every stage"))
     return parser
 
 
