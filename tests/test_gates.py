@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from clickstream.gates import (
     CRITICAL,
@@ -54,6 +58,51 @@ def test_a_removed_project_is_set_up_again(tmp_path):
     assert report.critical_failures == []
     assert update_data_docs(tmp_path / "gx") == 1
     assert data_docs_index(tmp_path / "gx").exists()
+
+
+def _suite_file(project_dir):
+    return project_dir / "gx" / "expectations" / "s.json"
+
+
+def test_a_suite_file_cut_off_by_a_kill_is_written_anew(tmp_path):
+    run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=tmp_path, keep_days=KEEP_DAYS)
+    _forget_this_process_setup()
+    suite = _suite_file(tmp_path)
+    suite.write_text(suite.read_text()[:100])  # what a full disk or a kill mid-write leaves
+    report = run_suite("s", checks(0.05), FIGURES, DAY, "r2", project_dir=tmp_path, keep_days=KEEP_DAYS)
+    assert [r.check for r in report.critical_failures] == ["rate"]
+    assert json.loads(suite.read_text())["name"] == "s"
+
+
+def test_a_process_that_finds_the_same_definition_writes_no_project_file(tmp_path):
+    run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=tmp_path, keep_days=KEEP_DAYS)
+    _forget_this_process_setup()
+    files = [*(tmp_path / "gx").glob("*/s.json"), tmp_path / "gx" / "great_expectations.yml"]
+    before = {path: path.stat().st_mtime_ns for path in files}
+    run_suite("s", checks(0.1), FIGURES, DAY, "r2", project_dir=tmp_path, keep_days=KEEP_DAYS)
+    assert len(files) == 4 and {path: path.stat().st_mtime_ns for path in files} == before
+
+
+def _gate_in_a_process(project_dir: str, run_id: str, barrier) -> int:
+    barrier.wait()
+    report = run_suite("s", checks(0.1), FIGURES, DAY, run_id, project_dir=Path(project_dir), keep_days=KEEP_DAYS)
+    return len(report.results)
+
+
+def test_two_processes_run_gates_of_one_project_at_once(tmp_path):
+    """Two days validating at once in a backfill: each sets up and runs its gate on the shared project."""
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(2, mp_context=context) as pool:
+        barrier = manager.Barrier(2)
+        results = [pool.submit(_gate_in_a_process, str(tmp_path), f"r{i}", barrier) for i in range(2)]
+        assert [result.result(timeout=300) for result in results] == [2, 2]
+
+
+def _forget_this_process_setup():
+    """As a new process starts: no checkpoint kept from an earlier gate."""
+    from clickstream import gates
+
+    gates._CHECKPOINTS.clear()
 
 
 def _runs(folder):

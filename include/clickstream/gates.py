@@ -7,10 +7,13 @@ it is imported here, inside functions, never by a DAG file.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -116,10 +119,11 @@ def run_suite(
     gx = _gx()
 
     by_name = {check.name: check for check in checks}
-    prune_results(project_dir, suite_name, keep_days)
-    checkpoint = _checkpoint(str(project_dir), suite_name, checks)
-    result = checkpoint.run(batch_parameters={"dataframe": pd.DataFrame([figures])},
-                            run_id=gx.RunIdentifier(run_name=f"{partition_date}_{run_id}"))
+    with project_lock(project_dir):
+        prune_results(project_dir, suite_name, keep_days)
+        checkpoint = _checkpoint(str(project_dir), suite_name, checks)
+        result = checkpoint.run(batch_parameters={"dataframe": pd.DataFrame([figures])},
+                                run_id=gx.RunIdentifier(run_name=f"{partition_date}_{run_id}"))
     validation = next(iter(result.run_results.values()))
     report = GateReport(suite_name, partition_date, run_id)
     for item in validation.results:
@@ -141,7 +145,8 @@ def run_suite(
 
 def prepare(suite_name: str, checks: Sequence[Check], project_dir: Path) -> None:
     """Set up the suite's GX objects ahead of ``run_suite`` (e.g. on a thread while the data is read)."""
-    _checkpoint(str(project_dir), suite_name, checks)
+    with project_lock(project_dir):
+        _checkpoint(str(project_dir), suite_name, checks)
 
 
 def _gx() -> Any:
@@ -161,8 +166,8 @@ def _context(project_dir: str) -> Any:
     return context
 
 
-def _suite(gx: Any, suite_name: str, checks: Sequence[Check]) -> Any:
-    suite = gx.ExpectationSuite(name=suite_name)
+def _suite(gx: Any, suite_name: str, checks: Sequence[Check], digest: str) -> Any:
+    suite = gx.ExpectationSuite(name=suite_name, meta={"definition": digest})
     for check in checks:
         expectation_class = getattr(gx.expectations, check.expectation)
         suite.add_expectation(expectation_class(**check.kwargs, severity=check.severity, meta={"check": check.name}))
@@ -176,29 +181,77 @@ def _definition(checks: Sequence[Check]) -> str:
 
 
 def _checkpoint(project_dir: str, suite_name: str, checks: Sequence[Check]) -> Any:
-    """The project's checkpoint for a suite: set up (suite, validation definition, checkpoint) once per process.
+    """The project's checkpoint for a suite; callers hold ``project_lock``.
 
-    A process running many partitions (``make run``, the CLI, the benchmark) saves about 0.3 s a
-    partition. The setup is redone when the suite's definition differs from the one last set up in
-    the project (GX refuses a checkpoint whose suite changed since it was saved) or its files were removed.
+    The project's files are written only when they do not hold this suite definition (its digest is kept in
+    the suite's ``meta``): processes that share the project (two days validating at once) then only read them,
+    and a file left cut off by a kill or a full disk no longer parses, so it is written anew. A process keeps
+    the checkpoint for its next partitions (about 0.3 s each) while the files are those it last saw.
     """
-    definition = _definition(checks)
-    checkpoint_file = Path(project_dir) / "gx" / "checkpoints" / f"{suite_name}.json"
+    digest = hashlib.sha256(_definition(checks).encode()).hexdigest()
+    files = _suite_files(Path(project_dir), suite_name)
     cached = _CHECKPOINTS.get((project_dir, suite_name))
-    if cached is None or cached[0] != definition or not checkpoint_file.exists():
-        gx = _gx()
-        context = _context(project_dir)
-        suite = context.suites.add_or_update(_suite(gx, suite_name, checks))
-        validation = context.validation_definitions.add_or_update(
+    if cached is not None and cached[:2] == (digest, _stamp(files)):
+        return cached[2]
+    gx = _gx()
+    context = _context(project_dir)
+    checkpoint = _stored_checkpoint(context, suite_name, digest, files)
+    if checkpoint is None:
+        for path in files:  # whatever is there is stale or torn: GX would read it before replacing it
+            path.unlink(missing_ok=True)
+        suite = context.suites.add(_suite(gx, suite_name, checks, digest))
+        validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=suite_name, data=_batch_definition(context, suite_name), suite=suite))
-        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
             name=suite_name, validation_definitions=[validation], actions=[]))
-        _CHECKPOINTS[(project_dir, suite_name)] = (definition, checkpoint)
-    return _CHECKPOINTS[(project_dir, suite_name)][1]
+    _CHECKPOINTS[(project_dir, suite_name)] = (digest, _stamp(files), checkpoint)
+    return checkpoint
 
 
-# (project dir, suite name) -> (the definition last set up there, its checkpoint)
-_CHECKPOINTS: dict[tuple[str, str], tuple[str, Any]] = {}
+def _suite_files(project_dir: Path, suite_name: str) -> list[Path]:
+    """The files a suite's checkpoint is made of: the suite, its validation definition, the checkpoint."""
+    return [project_dir / "gx" / folder / f"{suite_name}.json"
+            for folder in ("expectations", "validation_definitions", "checkpoints")]
+
+
+def _stamp(files: list[Path]) -> tuple[tuple[int, int] | None, ...]:
+    """The files' change times and sizes, to notice another process rewriting them."""
+    return tuple((stat.st_mtime_ns, stat.st_size) if (stat := _stat(path)) else None for path in files)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+def _stored_checkpoint(context: Any, suite_name: str, digest: str, files: list[Path]) -> Any | None:
+    """The stored checkpoint if every file of it is whole and its suite has this definition, else None."""
+    try:
+        stored = [json.loads(path.read_text()) for path in files]
+        if stored[0].get("meta", {}).get("definition") != digest:
+            return None
+        return context.checkpoints.get(suite_name)
+    except Exception:  # noqa: BLE001 (missing, torn or foreign files: all mean "write them anew")
+        return None
+
+
+@contextmanager
+def project_lock(project_dir: Path) -> Iterator[None]:
+    """Hold the GX project for this process: its stores are plain files that GX reads and writes without
+    locking, so processes that share it (days validating at once, monitor beside validate) take turns."""
+    project_dir.mkdir(parents=True, exist_ok=True)
+    with (project_dir / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# (project dir, suite name) -> (the definition's digest, the stamp of its files, its checkpoint)
+_CHECKPOINTS: dict[tuple[str, str], tuple[str, tuple, Any]] = {}
 
 
 def _batch_definition(context: Any, suite_name: str) -> Any:
@@ -231,7 +284,7 @@ def update_data_docs(project_dir: Path) -> int:
                if not (pages / path.relative_to(results).with_suffix(".html")).exists()]
     if not pending:
         return 0
-    context = _context(str(project_dir))
+    _gx()
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
@@ -239,7 +292,8 @@ def update_data_docs(project_dir: Path) -> int:
 
     runs = [ValidationResultIdentifier.from_tuple(run.parts) for run in pending]
     suites = [ExpectationSuiteIdentifier(name=name) for name in sorted({run.parts[0] for run in pending})]
-    context.build_data_docs(resource_identifiers=[*runs, *suites])
+    with project_lock(project_dir):
+        _context(str(project_dir)).build_data_docs(resource_identifiers=[*runs, *suites])
     return len(runs)
 
 
