@@ -11,9 +11,9 @@ Test-only differences from compose, each for isolation or speed on a small machi
 127.0.0.1, the Celery queue and worker name are unique (a Redis shared with other runs never hands our tasks
 to another worker), the worker and the triggerer run without their log servers (those listen on every
 interface; the API server reads the task logs from the shared AIRFLOW_HOME instead), the API server runs one
-worker process, the scheduler loops faster, DAGs start unpaused, and the DAG's cron is moved to 29 February
-so that no scheduled run interleaves with the triggered ones (with ``catchup=False`` an unpaused cron DAG
-otherwise starts its latest past run at once).
+worker process, the scheduler loops faster, DAGs start unpaused, and the DAG's cron fires at midnight UTC
+(``SCHEDULE``): with ``catchup=False`` the unpaused DAG starts its latest due run at once, which always
+processes yesterday (UTC), the day ``scheduled_day`` names.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,12 @@ from clickstream.local_airflow import DAG_ID, airflow_env, prepare
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 ADMIN = "admin"
-NO_SCHEDULED_RUNS = "0 0 29 2 *"  # next fire time after start_date 2025-02-01 (and after now): 2028-02-29
+SCHEDULE = "0 0 * * *"  # its latest fire is today's midnight: the scheduled run at start processes yesterday
+
+
+def scheduled_day(now: datetime | None = None) -> date:
+    """The day the scheduled run that starts with the services processes (yesterday, UTC)."""
+    return (now or datetime.now(UTC)).date() - timedelta(days=1)
 
 
 def postgres_unavailable() -> str | None:
@@ -174,7 +180,7 @@ class AirflowServices:
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
             "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
             "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "0",
-            "CLICKSTREAM_SCHEDULE": NO_SCHEDULED_RUNS,
+            "CLICKSTREAM_SCHEDULE": SCHEDULE,
         }
         return airflow_env(self.data_dir, home, {**settings, **self.extra_env})
 

@@ -17,6 +17,8 @@ import csv
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -29,6 +31,7 @@ from airflow_services import (
     celery_executor_problem,
     postgres_unavailable,
     redis_unavailable,
+    scheduled_day,
 )
 from smtp_sink import body_text, smtp_sink
 
@@ -38,7 +41,10 @@ from clickstream.pipeline import STAGES
 
 pytestmark = pytest.mark.integration
 
-DAY, NEXT_DAY = date(2025, 2, 23), date(2025, 2, 24)  # the generated days
+DAY, NEXT_DAY = date(2025, 2, 23), date(2025, 2, 24)  # the first two generated days
+LOGICAL_DAY = date(2025, 2, 25)  # triggered with a logical date and no param
+BACKFILL_DAYS = [date(2025, 2, 26), date(2025, 2, 27), date(2025, 2, 28)]
+GENERATED_DAYS = 6
 BROKEN_DAY = date(2025, 3, 3)  # a day file with 80% missing client_id
 TASKS = list(STAGES)
 ONCALL = "oncall@example.com"
@@ -62,7 +68,11 @@ def airflow(tmp_path_factory, celery_problem):
     executor = os.environ.get("CLICKSTREAM_IT_EXECUTOR") or ("LocalExecutor" if celery_problem else "CeleryExecutor")
     root = tmp_path_factory.mktemp("airflow-services")
     data_dir = root / "data"
-    generate(data_dir, DAY, 2, events_per_day=500, seed=3, truth=True)
+    generate(data_dir, DAY, GENERATED_DAYS, events_per_day=500, seed=3, truth=True)
+    # The day the scheduled run at start processes (yesterday): its own file, generated aside (truth.json
+    # is the one of the days above).
+    generate(root / "scheduled", scheduled_day(), 1, events_per_day=300, seed=4, truth=False)
+    shutil.copy(root / "scheduled" / "raw" / f"events_{scheduled_day()}.csv", data_dir / "raw")
     with smtp_sink() as (inbox, smtp_uri):
         services = AirflowServices(root, data_dir, executor=executor, extra_env={
             "CLICKSTREAM_ALERT_EMAILS": ONCALL,
@@ -114,11 +124,37 @@ def loaded_in_truth(data_dir: Path, day: date) -> int:
     return json.loads((data_dir / "truth.json").read_text())["partitions"][day.isoformat()]["loaded"]
 
 
-def raw_event_count(data_dir: Path, day: date) -> int:
+def warehouse(airflow: AirflowServices, api):
+    """A read-only connection to the warehouse once no run is active (DuckDB admits no reader beside another
+    process's writer: the scheduled run, or a backfill's last tasks, may still be writing)."""
     from clickstream.warehouse import connect
 
-    with connect(data_dir / "warehouse.duckdb", read_only=True) as con:  # closed at once: the worker writes
+    def idle() -> bool:
+        runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"state": ["queued", "running"]}).json()
+        return runs["total_entries"] == 0
+
+    airflow.wait_until(idle, RUN_TIMEOUT, "every run to finish before reading the warehouse", interval=2)
+    return connect(airflow.data_dir / "warehouse.duckdb", read_only=True)
+
+
+def raw_event_count(airflow: AirflowServices, api, day: date) -> int:
+    with warehouse(airflow, api) as con:  # closed at once: the worker writes
         return con.execute("SELECT count(*) FROM raw_events WHERE partition_date = ?", [day]).fetchone()[0]
+
+
+def loaded_partitions(airflow: AirflowServices, api, run_ids: list[str]) -> dict[str, list[date]]:
+    """Run id -> the partitions its load stage audited (what the run really processed)."""
+    with warehouse(airflow, api) as con:
+        rows = con.execute("SELECT DISTINCT run_id, partition_date FROM load_audit WHERE run_id IN "
+                           f"({', '.join('?' * len(run_ids))}) ORDER BY 1, 2", run_ids).fetchall()
+    found: dict[str, list[date]] = {run_id: [] for run_id in run_ids}
+    for run_id, day in rows:
+        found[run_id].append(day)
+    return found
+
+
+def logical_day(run: dict) -> date:
+    return date.fromisoformat(run["logical_date"][:10])
 
 
 def test_the_compose_executor_celery_can_run_here(celery_problem):
@@ -152,7 +188,7 @@ def test_a_triggered_partition_runs_green_and_loads_the_warehouse(airflow, api):
     run, tasks = run_partition(airflow, api, DAY)
     assert run["state"] == "success", tasks
     assert tasks == dict.fromkeys(TASKS, "success")
-    assert raw_event_count(airflow.data_dir, DAY) == loaded_in_truth(airflow.data_dir, DAY)
+    assert raw_event_count(airflow, api, DAY) == loaded_in_truth(airflow.data_dir, DAY)
     assert (airflow.data_dir / "reports" / DAY.isoformat() / "report.html").stat().st_size > 10_000
     reports = api.get("/clickstream-reports/api/reports").json()  # the plugin, on the API server
     assert DAY.isoformat() in [report["partition_date"] for report in reports]
@@ -234,4 +270,53 @@ def test_the_ui_signs_in_and_triggers_a_partition_that_succeeds(airflow, api):
         finally:
             browser.close()
     assert airflow.task_states(api, run_id) == dict.fromkeys(TASKS, "success")
-    assert raw_event_count(airflow.data_dir, NEXT_DAY) == loaded_in_truth(airflow.data_dir, NEXT_DAY)
+    assert raw_event_count(airflow, api, NEXT_DAY) == loaded_in_truth(airflow.data_dir, NEXT_DAY)
+
+
+def test_a_trigger_with_a_logical_date_and_no_param_processes_that_day(airflow, api):
+    response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns",
+                        json={"logical_date": f"{LOGICAL_DAY}T00:00:00Z", "conf": {}})
+    assert response.status_code == 200, response.text
+    run_id = response.json()["dag_run_id"]
+    finished = airflow.wait_for_run(api, run_id, RUN_TIMEOUT)
+    assert finished["state"] == "success", airflow.task_states(api, run_id)
+    assert loaded_partitions(airflow, api, [run_id]) == {run_id: [LOGICAL_DAY]}
+    xcom = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/validate/xcomEntries/return_value")
+    assert xcom.json()["value"]["partition_date"] == LOGICAL_DAY.isoformat()
+
+
+def test_a_backfill_of_three_dates_processes_the_day_each_run_names(airflow, api):
+    """`airflow backfill create --from-date D1 --to-date D3`: one run per day, D1 to D3 inclusive, each
+    processing the day of its logical date, executed by the scheduler two runs at a time."""
+    started = time.monotonic()
+    created = subprocess.run(
+        [str(Path(sys.executable).with_name("airflow")), "backfill", "create", "--dag-id", DAG_ID,
+         "--from-date", BACKFILL_DAYS[0].isoformat(), "--to-date", BACKFILL_DAYS[-1].isoformat()],
+        env=airflow.env(), capture_output=True, text=True, timeout=180)
+    assert created.returncode == 0, created.stdout[-2000:] + created.stderr[-2000:]
+
+    def backfill_runs() -> list[dict]:
+        runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"run_type": "backfill"}).json()["dag_runs"]
+        return runs if len(runs) == len(BACKFILL_DAYS) and all(
+            run["state"] in ("success", "failed") for run in runs) else []
+
+    runs = airflow.wait_until(backfill_runs, RUN_TIMEOUT * 2, "the backfill's three runs to finish", interval=5)
+    airflow.timings["backfill of 3 days"] = time.monotonic() - started
+    assert sorted((logical_day(run), run["state"]) for run in runs) == [(day, "success") for day in BACKFILL_DAYS]
+    processed = loaded_partitions(airflow, api, [run["dag_run_id"] for run in runs])
+    assert processed == {run["dag_run_id"]: [logical_day(run)] for run in runs}
+    tries = [ti["try_number"] for run in runs for ti in api.get(
+        f"/api/v2/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}/taskInstances").json()["task_instances"]]
+    assert tries == [1] * len(BACKFILL_DAYS) * len(TASKS)  # two days validating at once: no retry needed
+    for day in BACKFILL_DAYS:  # every earlier day is loaded by now, so each day owns what the truth says
+        assert raw_event_count(airflow, api, day) == loaded_in_truth(airflow.data_dir, day)
+
+
+def test_the_scheduled_run_processes_the_day_before_it_fired(airflow, api):
+    def scheduled_run() -> dict | None:
+        runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"run_type": "scheduled"}).json()["dag_runs"]
+        return runs[0] if runs and runs[0]["state"] in ("success", "failed") else None
+
+    run = airflow.wait_until(scheduled_run, RUN_TIMEOUT, "the scheduled run to finish", interval=3)
+    assert (run["state"], logical_day(run)) == ("success", scheduled_day())
+    assert loaded_partitions(airflow, api, [run["dag_run_id"]]) == {run["dag_run_id"]: [scheduled_day()]}
