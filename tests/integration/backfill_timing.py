@@ -1,6 +1,6 @@
 """Wall time of a backfill on Airflow's real services (the README's operations figures).
 
-    .venv/bin/python tests/integration/backfill_timing.py --days 14 --events-per-day 3500
+    PYTHONPATH=tests .venv/bin/python tests/integration/backfill_timing.py --days 14 --events-per-day 3500
 
 Starts the services as the integration tests do (PostgreSQL metadata DB, Celery worker on Redis), generates
 the days, waits for the start-up scheduled run, then times ``airflow backfill create`` over the days from
