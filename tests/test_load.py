@@ -167,15 +167,38 @@ def test_a_partition_that_failed_validation_is_not_loaded(settings):
         load_partition(settings, D1, "r1")
 
 
-def test_a_second_writer_gets_a_clear_busy_error(settings):
+def hold_warehouse(settings, seconds: float, read_only: bool = False) -> subprocess.Popen:
+    """Another process (a run, an analyst's notebook) holding the warehouse for ``seconds``."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=sys.argv[3] == "
+         "'1'); print('ok', flush=True); time.sleep(float(sys.argv[2]))", str(settings.warehouse_path), str(seconds),
+         "1" if read_only else "0"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ok"
+    return holder
+
+
+def test_a_writer_waits_for_another_process_to_let_go(settings):
     write_csv(settings.raw_dir / "events_2025-02-23.csv", DAY1)
     ingest(settings, D1)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
-         "time.sleep(30)", str(settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
+    holder = hold_warehouse(settings, 1.5)
     try:
-        assert holder.stdout.readline().strip() == "ok"
-        with pytest.raises(WarehouseBusyError, match="warehouse is busy"), connect(settings.warehouse_path):
+        with connect(settings.warehouse_path, lock_timeout_s=60) as con:
+            assert holder.poll() is not None  # it got in only once the holder had gone
+            assert con.execute("SELECT count(*) FROM raw_events").fetchone()[0] == 30
+    finally:
+        holder.kill()
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["writer", "reader"])
+def test_a_holder_past_the_timeout_is_named_in_one_line(settings, read_only):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", DAY1)
+    ingest(settings, D1)
+    holder = hold_warehouse(settings, 30, read_only=read_only)
+    try:
+        with pytest.raises(WarehouseBusyError) as raised, connect(settings.warehouse_path, lock_timeout_s=0.5):
             pass
     finally:
         holder.kill()
+    message = str(raised.value)
+    assert "\n" not in message and raised.value.__cause__ is None
+    assert f"is held by process {holder.pid} (" in message and "was not released in 0.5 s" in message

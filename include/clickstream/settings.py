@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     )
 
     duckdb_memory_limit: str = Field("1536MB", description="DuckDB's memory limit; beyond it, it spills to disk.")
+    warehouse_lock_timeout_s: float = Field(
+        300, ge=0, description="Seconds a stage waits while another process (a run, a notebook) holds the "
+        "warehouse before it fails."
+    )
     gx_keep_days: int = Field(
         90, gt=0, description="Days of gate runs kept in the GX Data Docs (gate_results keeps every run)."
     )

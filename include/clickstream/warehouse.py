@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,32 @@ MIGRATIONS_DIR = SQL_DIR / "migrations"
 
 
 class WarehouseBusyError(RuntimeError):
-    """Another process holds the warehouse's write lock."""
+    """Another process held the warehouse's file lock for longer than the stage would wait."""
+
+
+LOCK_POLL_S = 0.25
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
+
+
+def _open_waiting(path: Path, read_only: bool, config: dict[str, str], timeout_s: float) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, retried while another process holds the file's lock (DuckDB admits one writing
+    process, or any number of reading ones, never both), up to ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if time.monotonic() >= deadline:
+                holder = _HOLDER.search(str(error))
+                who = f"process {holder['pid']} ({holder['program']})" if holder else "another process"
+                raise WarehouseBusyError(
+                    f"warehouse is busy: {path} is held by {who} and was not released in {timeout_s:g} s; "
+                    "wait for it to finish or close it (a notebook or the DuckDB CLI holds it while open), "
+                    "or raise CLICKSTREAM_WAREHOUSE_LOCK_TIMEOUT_S"
+                ) from None
+            time.sleep(LOCK_POLL_S)
 
 
 def _migrations() -> list[tuple[int, Path]]:
@@ -47,30 +73,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 @contextmanager
 def connect(
-    path: Path, read_only: bool = False, memory_limit: str | None = None
+    path: Path, read_only: bool = False, memory_limit: str | None = None, lock_timeout_s: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse (migrated when writable); a lock held elsewhere is a WarehouseBusyError.
+    """Open the warehouse (migrated when writable), waiting up to ``lock_timeout_s`` (default
+    CLICKSTREAM_WAREHOUSE_LOCK_TIMEOUT_S) while another process holds it; then a WarehouseBusyError.
 
     DuckDB would take 80% of RAM by default; the limit (CLICKSTREAM_DUCKDB_MEMORY_LIMIT) keeps a stage's
     memory bounded, spilling to a temp folder beside the warehouse instead.
     """
     from clickstream.settings import get_settings
 
+    settings = get_settings()
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     config = {
-        "memory_limit": memory_limit or get_settings().duckdb_memory_limit,
+        "memory_limit": memory_limit or settings.duckdb_memory_limit,
         "temp_directory": str(path.parent / ".duckdb_spill"),
     }
-    try:
-        con = duckdb.connect(str(path), read_only=read_only, config=config)
-    except duckdb.IOException as error:
-        if "lock" in str(error).lower():
-            raise WarehouseBusyError(
-                f"warehouse is busy: {path} is open for writing by another process; "
-                "wait for it to finish (the DAG's warehouse pool runs one writer at a time)"
-            ) from error
-        raise
+    con = _open_waiting(path, read_only, config,
+                        settings.warehouse_lock_timeout_s if lock_timeout_s is None else lock_timeout_s)
     try:
         con.execute("SET TimeZone = 'UTC'")
         if not read_only:
