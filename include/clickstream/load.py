@@ -15,11 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from clickstream import gates
 from clickstream.contract import WINDOW_DAYS
 from clickstream.errors import DataError
 from clickstream.settings import Settings
-from clickstream.validate import VALID_DIR, staging_dir, valid_parts
+from clickstream.validate import MANIFEST, VALID_DIR, staging_dir, valid_parts
 from clickstream.warehouse import connect
 
 # The identity of an event: the md5 of its seven normalised fields (see clickstream.contract), as a UUID.
@@ -39,48 +41,84 @@ class NotValidatedError(DataError):
     """The partition has no passing validation to load from."""
 
 
+class StagingDamagedError(NotValidatedError):
+    """The staged rows are not those the validation wrote: missing, extra, cut off or unreadable."""
+
+
 def _manifest(settings: Settings, day: date) -> dict[str, Any]:
-    path = staging_dir(settings, day) / "manifest.json"
+    path = staging_dir(settings, day) / MANIFEST
     if not path.exists():
         raise NotValidatedError(f"partition {day} has not been validated: {path} is missing; run validate first")
     manifest = json.loads(path.read_text())
     if not manifest.get("passed"):
         raise NotValidatedError(f"partition {day} failed its quarantine gate (see {path}); fix the files, revalidate")
+    if "staged" not in manifest:
+        raise NotValidatedError(f"partition {day} was staged by an older version (no list of staged files in {path});"
+                                f" revalidate it: clickstream validate --partition {day}")
     return manifest
 
 
+def _verified_parts(folder: Path, day: date, manifest: dict[str, Any]) -> list[Path]:
+    """The staged part files, once each is the one the manifest names (same name and size, none missing or
+    extra); else a StagingDamagedError that says what to run."""
+    expected = {part["file"]: part["bytes"] for part in manifest["staged"]}
+    found = {path.name: path.stat().st_size for path in valid_parts(folder)}
+    if found != expected:
+        problems = [f"{name} missing" for name in sorted(expected.keys() - found.keys())]
+        problems += [f"{name} not in the manifest" for name in sorted(found.keys() - expected.keys())]
+        problems += [f"{name} is {found[name]} bytes, the manifest says {expected[name]}"
+                     for name in sorted(expected.keys() & found.keys()) if found[name] != expected[name]]
+        raise StagingDamagedError(_damaged(day, folder, "; ".join(problems)))
+    return [folder / VALID_DIR / name for name in sorted(expected)]
+
+
+def _damaged(day: date, folder: Path, detail: str) -> str:
+    return (f"the staged rows of partition {day} in {folder} are damaged ({detail}); nothing was loaded. "
+            f"Revalidate the day: clickstream validate --partition {day} (or rerun the DAG for it)")
+
+
 def _unchanged(con: Any, day: date, files: list[dict[str, Any]]) -> bool:
-    """True when the partition's files are exactly those of its last load (same names and sha256)."""
+    """True when the partition's files are exactly those of its last load (same names, sha256 and rows read).
+
+    A load publishes in one transaction, so its audit rows stand for a whole partition."""
     last = con.execute(
-        """SELECT source_file, sha256 FROM load_audit
+        """SELECT source_file, sha256, rows_read FROM load_audit
            WHERE partition_date = ? AND status = 'loaded'
              AND run_id = (SELECT arg_max(run_id, loaded_at) FROM load_audit
                            WHERE partition_date = ? AND status = 'loaded')""",
         [day, day],
     ).fetchall()
-    return bool(last) and sorted(last) == sorted((info["file"], info["sha256"]) for info in files)
+    return bool(last) and sorted(last) == sorted((info["file"], info["sha256"], info["rows"]) for info in files)
 
 
-def _publish(con: Any, folder: Path, day: date, loaded_at: datetime) -> None:
+def _publish(con: Any, folder: Path, day: date, loaded_at: datetime, manifest: dict[str, Any]) -> None:
     """Replace the partition's deliveries, then move ownership in ``raw_events`` only where it changed.
 
     An event's seven fields are hashed into its id, so every delivery of it holds the same
     content: ``landed_events`` keeps just who delivered what, and a row passing to another
     partition keeps its content with the new owner's lineage.
     """
-    parts = valid_parts(folder)
+    parts = _verified_parts(folder, day, manifest)
     if not parts:
         raise NotValidatedError(f"partition {day} has no staged valid rows in {folder / VALID_DIR}; revalidate it")
     # Constant bounds let DuckDB skip the row groups of partitions that cannot hold these events.
     sharing = [day - timedelta(days=SHARING_DAYS), day + timedelta(days=SHARING_DAYS)]
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE incoming AS
-            SELECT {EVENT_ID_SQL} AS event_id, ?::DATE AS partition_date, client_id, page_url, referrer, event_at,
-                   event_name, event_data::JSON AS event_data, user_agent, source_file, source_line,
-                   ?::TIMESTAMPTZ AS loaded_at
-            FROM read_parquet(?)""",
-        [day, loaded_at, [str(part) for part in parts]],
-    )
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE incoming AS
+                SELECT {EVENT_ID_SQL} AS event_id, ?::DATE AS partition_date, client_id, page_url, referrer,
+                       event_at, event_name, event_data::JSON AS event_data, user_agent, source_file, source_line,
+                       ?::TIMESTAMPTZ AS loaded_at
+                FROM read_parquet(?)""",
+            [day, loaded_at, [str(part) for part in parts]],
+        )
+    except duckdb.Error as error:  # a part cut off or overwritten in place: same size, unreadable
+        detail = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+        raise StagingDamagedError(_damaged(day, folder, detail)) from None
+    staged_rows = sum(part["rows"] for part in manifest["staged"])
+    incoming = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
+    if incoming != staged_rows:
+        raise StagingDamagedError(_damaged(day, folder, f"{incoming} rows, the manifest says {staged_rows}"))
     con.execute(
         """CREATE OR REPLACE TEMP TABLE candidates AS
            SELECT event_id FROM landed_events WHERE partition_date = ?
@@ -169,7 +207,7 @@ def load_partition(settings: Settings, day: date, run_id: str, full_refresh: boo
                     "rows_loaded": 0, "reason": "same files and sha256 as the last load; use full_refresh to reload"}
         con.execute("BEGIN")
         try:
-            _publish(con, folder, day, loaded_at)
+            _publish(con, folder, day, loaded_at, manifest)
             con.execute(
                 """INSERT INTO quarantine
                    SELECT ?::DATE, source_file, line_number, reason, reasons, client_id, page_url, referrer,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -31,6 +33,7 @@ CONTRACT_THREADS = 2  # batches checked at once
 STAGED_ROW_GROUPS = 4  # row groups of a day's staged valid rows, at least (two per core)
 MIN_ROW_GROUP = 10_000
 VALID_DIR = "valid"  # staging/D/valid/part-NNNNN.parquet
+MANIFEST = "manifest.json"  # staging/D/manifest.json: the validation's summary, every staged part named
 NORMALISED_COLUMNS = ("source_file", LINE_COLUMN, "client_id", "page_url", "referrer", "event_at", "event_name",
                       "event_data", "user_agent")
 
@@ -131,6 +134,7 @@ def valid_parts(folder: Path) -> list[Path]:
 class CheckedBatch(NamedTuple):
     """What a contract batch leaves besides its staged valid rows."""
 
+    staged: dict[str, Any]  # the part file of its valid rows: name and rows
     quarantined: pl.DataFrame  # the bad rows, with their reasons and original text
     agent_rows: pl.DataFrame  # rows per user agent
     quarantined_count: int  # rows not staged (rows of rejected files included)
@@ -149,13 +153,13 @@ def _check_batch(batch: pl.DataFrame, part: int, day: date, settings: Settings, 
     valid = checked.filter(pl.col("reason").is_null()).select(NORMALISED_COLUMNS)
     # Snappy: DuckDB read it back in 0.35 s a million rows against 0.6 s for LZ4 on a slow machine, alike on a
     # faster one (0.18 to 0.2 s); both write alike.
-    valid.write_parquet(folder / VALID_DIR / f"part-{part:05d}.parquet", compression="snappy",
-                        row_group_size=row_group)
+    name = f"part-{part:05d}.parquet"
+    valid.write_parquet(folder / VALID_DIR / name, compression="snappy", row_group_size=row_group)
     bad = (checked.filter(pl.col("reason").is_not_null() & pl.col("file_has_required_columns"))
            .select("source_file", pl.col(LINE_COLUMN).alias("line_number"), "reason", "reasons",
                    *(pl.col(f"raw_{column}").alias(column) for column in COLUMNS)))
-    return CheckedBatch(bad, checked.group_by("user_agent").len(), checked.height - valid.height,
-                        checked["referrer"].null_count())
+    return CheckedBatch({"file": name, "rows": valid.height}, bad, checked.group_by("user_agent").len(),
+                        checked.height - valid.height, checked["referrer"].null_count())
 
 
 def _check_in_batches(raw: pl.DataFrame, day: date, settings: Settings,
@@ -166,10 +170,9 @@ def _check_in_batches(raw: pl.DataFrame, day: date, settings: Settings,
     ``CONTRACT_THREADS`` batches run at once: much of the contract is single-threaded work per column
     (and the JSON of event_data is Python), so two batches keep both cores busy. Polars writes each
     batch's file itself: streaming them into one file through pyarrow cost three times as much (its
-    string layout is converted). Returns the quarantined rows, rows per user agent, and the counts
-    the gate needs.
+    string layout is converted). Returns the quarantined rows, rows per user agent, the counts the gate
+    needs, and the part files written (name, rows, bytes).
     """
-    shutil.rmtree(folder / VALID_DIR, ignore_errors=True)  # a rerun may have fewer batches
     (folder / VALID_DIR).mkdir(parents=True)
     offsets = range(0, max(raw.height, 1), BATCH_ROWS)
     # DuckDB reads a row group per thread: a day of one batch is staged in STAGED_ROW_GROUPS groups so that load
@@ -181,7 +184,50 @@ def _check_in_batches(raw: pl.DataFrame, day: date, settings: Settings,
     tally = {"rows": raw.height, "quarantined": sum(batch.quarantined_count for batch in checked),
              "null_referrer": sum(batch.null_referrers for batch in checked)}
     agents = pl.concat([batch.agent_rows for batch in checked]).group_by("user_agent").agg(pl.col("len").sum())
-    return pl.concat([batch.quarantined for batch in checked]), agents, tally
+    staged = [{**batch.staged, "bytes": (folder / VALID_DIR / batch.staged["file"]).stat().st_size}
+              for batch in checked]
+    return pl.concat([batch.quarantined for batch in checked]), agents, tally, staged
+
+
+def _aside(final: Path) -> Path:
+    """Where a validation writes before it replaces ``final``: a sibling only this process uses."""
+    return final.with_name(f".{final.name}.{socket.gethostname()}.{os.getpid()}.tmp")
+
+
+def _remove_stale_asides(final: Path) -> None:
+    """Folders left by validations of this partition on this host whose process is gone (killed)."""
+    host = socket.gethostname()
+    for folder in final.parent.glob(f".{final.name}.{host}.*.tmp"):
+        pid = folder.name.removesuffix(".tmp").rsplit(".", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _replace_folder(aside: Path, final: Path) -> None:
+    """Put a finished validation in place of the last one: load sees the old folder or the new, never a mix
+    (between the two renames it sees none, and says the partition is not validated)."""
+    old = final.with_name(f".{final.name}.{socket.gethostname()}.{os.getpid()}.old")
+    if final.exists():
+        final.rename(old)
+    aside.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_replacing(path: Path, write: Any) -> None:
+    """Write a file beside ``path`` with ``write(tmp)`` and rename it over ``path``: whole or not at all."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(tmp)
+    tmp.replace(path)
 
 
 def _safe(text: str) -> str:
@@ -190,11 +236,38 @@ def _safe(text: str) -> str:
 
 
 def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
-    """Validate one partition; raise ``GateFailedError`` when a critical quarantine check fails."""
+    """Validate one partition; raise ``GateFailedError`` when a critical quarantine check fails.
+
+    The staged folder is written aside and renamed into place at the end: a validation killed or failing
+    part-way leaves the last one (whole) where load reads it, never part of a new one.
+    """
     started = time.perf_counter()
     paths = partitions.files_for(settings.raw_dir, day)
     if not paths:
         raise NoInputError(f"no raw file for partition {day} in {settings.raw_dir} (expected e.g. events_{day}.csv)")
+    final = staging_dir(settings, day)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_asides(final)
+    out = _aside(final)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    try:
+        summary, report, rejected = _validate_into(out, settings, day, run_id, paths)
+        summary["seconds"] = round(time.perf_counter() - started, 3)
+        (out / MANIFEST).write_text(json.dumps(summary, indent=2))
+        _replace_folder(out, final)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    if not summary["passed"]:
+        gates.update_data_docs(settings.gx_dir)  # a passing run's page is rendered by monitor, at the end of the run
+        raise gates.GateFailedError(report, extra=rejected)
+    return summary
+
+
+def _validate_into(out: Path, settings: Settings, day: date, run_id: str,
+                   paths: list[Path]) -> tuple[dict[str, Any], gates.GateReport, list[str]]:
+    """The work of ``validate_partition``, staging into ``out``: its summary, gate report and rejected files."""
     suite = quarantine_suite(settings)
     # Beside Polars, which releases the GIL: the files' sha256, the GX project's setup and the user agents'
     # classification (about 1 s together on a 1,000,000-row day, most of it Python holding one core).
@@ -203,13 +276,11 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
         gate_ready = background.submit(gates.prepare, QUARANTINE, suite, settings.gx_dir)
         raw, files = _read_partition(paths)
         flags = background.submit(_agent_flags, raw["user_agent"])
-        out = staging_dir(settings, day)
-        out.mkdir(parents=True, exist_ok=True)
-        quarantined, agent_rows, tally = _check_in_batches(raw, day, settings, out)
+        quarantined, agent_rows, tally, staged = _check_in_batches(raw, day, settings, out)
         quarantined.write_parquet(out / "quarantine.parquet")
         settings.quarantine_dir.mkdir(parents=True, exist_ok=True)
         quarantine_csv = settings.quarantine_dir / f"{day}.csv"
-        quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv(quarantine_csv)
+        _write_replacing(quarantine_csv, quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv)
 
         figures = gate_figures(tally, agent_rows, flags.result(), files)
         gate_ready.result()  # the GX objects are set up (run_suite would otherwise set them up a second time)
@@ -223,6 +294,7 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
     by_file = dict(quarantined.group_by("source_file").len().iter_rows())
     for info in files:
         info["quarantined"] = by_file.get(info["file"], 0)
+    rejected = [info["rejected"] for info in files if info["rejected"]]
     summary = {
         "partition_date": day.isoformat(),
         "run_id": run_id,
@@ -233,14 +305,9 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
         "quarantined_by_reason": dict(by_reason.iter_rows()),
         "rows_in_rejected_files": figures["rows_in_rejected_files"],
         "quarantine_csv": str(quarantine_csv),
+        "staged": staged,
         "gate": report.summary(),
         "gate_file": str(gate_file),
-        "seconds": round(time.perf_counter() - started, 3),
+        "passed": not report.critical_failures and not rejected,
     }
-    rejected = [info["rejected"] for info in files if info["rejected"]]
-    summary["passed"] = not report.critical_failures and not rejected
-    (out / "manifest.json").write_text(json.dumps(summary, indent=2))
-    if not summary["passed"]:
-        gates.update_data_docs(settings.gx_dir)  # a passing run's page is rendered by monitor, at the end of the run
-        raise gates.GateFailedError(report, extra=rejected)
-    return summary
+    return summary, report, rejected
