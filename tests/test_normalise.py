@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,8 +41,14 @@ def _event_data() -> st.SearchStrategy[str | None]:
                         st.sampled_from(['"12.50"', '"-1"', "null", "true", '"1e3"', '" 7 "']))
     objects = st.builds(lambda r: '{"transaction_id": "t", "revenue": %s}' % (r if isinstance(r, str) else r),
                         revenue)
-    return st.one_of(blank, st.sampled_from(["null", "{}", "[]", '{"a": 1', '"x"', "{ }", '{"b":1,"a":2}']),
-                     objects, text)
+    return st.one_of(blank, st.sampled_from(["null", "{}", "[]", '{"a": 1', '"x"', "{ }", '{"b":1,"a":2}',
+                                             nested(32), nested(33), nested(4000)]), objects, text)
+
+
+def nested(levels: int) -> str:
+    """An event_data object nesting ``levels`` objects and arrays in all (the top object is the first)."""
+    inner = levels - 1
+    return '{"a": ' + "[" * inner + "1" + "]" * inner + "}"
 
 
 rows = st.fixed_dictionaries({
@@ -112,3 +119,9 @@ def test_every_timestamp_of_the_edge_grid_parses_as_the_reference_does():
     parsed = with_utc_timestamp(pl.DataFrame({"text": texts}), "text", "at")["at"].to_list()
     disagreements = [(text, fast) for text, fast in zip(texts, parsed, strict=True) if fast != parse_timestamp(text)]
     assert (len(texts), disagreements) == (567_000, [])
+
+
+@pytest.mark.parametrize(("levels", "is_object"), [(32, True), (33, False), (4000, False)])
+def test_event_data_nested_deeper_than_the_limit_is_bad_event_data(levels, is_object):
+    text = nested(levels)
+    assert (parse_event_data(text) is not None, read_event_data(text)[1] is not None) == (is_object, is_object)

@@ -217,3 +217,10 @@ def test_a_rerun_in_fewer_batches_leaves_no_stale_parts(settings, monkeypatch):
     validate_partition(settings, DAY, "r2")
     parts = valid_parts(staging_dir(settings, DAY))
     assert ([part.name for part in parts], pl.read_parquet(parts).height) == (["part-00000.parquet"], 40)
+
+
+def test_a_header_naming_a_column_twice_rejects_the_file_naming_it(settings):
+    header = ("clientId", "page_url", "referrer", "timestamp", "event_name", "event_data", "user_agent", "ClientId")
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [(*r, "other") for r in GOOD], header=header)
+    with pytest.raises(GateFailedError, match="column\\(s\\) client_id appear more than once in the header"):
+        validate_partition(settings, DAY, "r1")

@@ -12,8 +12,9 @@ Rules, after trimming every value and reading empty as missing:
 - ``bad_timestamp``: not ``YYYY-MM-DD[T| ]HH:MM:SS[.fraction][Z|±HH:MM]`` or not a
   real calendar instant; no zone means UTC. Fractions beyond microseconds are truncated.
 - ``unknown_event_name``: lower-cased, not one of the configured event names.
-- ``bad_event_data``: present, not ``null``, and not a JSON object. Missing,
-  empty or ``null`` means ``{}``.
+- ``bad_event_data``: present, not ``null``, and not a JSON object, or an object
+  nesting objects and arrays more than 32 levels deep (``MAX_EVENT_DATA_DEPTH``).
+  Missing, empty or ``null`` means ``{}``.
 - ``missing_page_url``: no page_url.
 - ``bad_revenue``: a conversion (known event name in the conversion list) whose
   event_data is an object but ``revenue`` is missing, not a number (a numeric
@@ -108,17 +109,36 @@ def parse_timestamp(text: str) -> datetime | None:
         return None
 
 
+MAX_EVENT_DATA_DEPTH = 32  # levels of objects and arrays in event_data (the top object is level 1)
+
+
 def parse_event_data(text: str | None) -> dict[str, Any] | None:
-    """The event_data object: missing, empty or ``null`` is ``{}``; None when it is not an object."""
+    """The event_data object: missing, empty or ``null`` is ``{}``; None when it is not an object, or when
+    it nests objects and arrays deeper than ``MAX_EVENT_DATA_DEPTH``."""
     if text is None or text in NULL_EVENT_DATA:
         return {}
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # Python's parser gives up near 1,000 levels
         return None
     if value is None:
         return {}
-    return value if isinstance(value, dict) else None
+    return value if isinstance(value, dict) and not too_deep(value, text) else None
+
+
+def too_deep(value: Any, text: str) -> bool:
+    """True when ``value`` (decoded from ``text``) nests objects and arrays more than ``MAX_EVENT_DATA_DEPTH``
+    levels deep. A text with fewer brackets than the limit cannot, so most values are not walked."""
+    if text.count("{") + text.count("[") <= MAX_EVENT_DATA_DEPTH:
+        return False
+    level: list[tuple[Any, int]] = [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        if depth > MAX_EVENT_DATA_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        level.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def canonical_json(data: dict[str, Any]) -> str:

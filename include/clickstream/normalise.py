@@ -8,6 +8,7 @@ gives the contract's canonical text, otherwise by the contract's own functions.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,10 +28,13 @@ from clickstream.contract import (
     normalise_header,
     parse_event_data,
     parse_revenue,
+    too_deep,
 )
 from clickstream.errors import DataError
 
 LINE_COLUMN = "source_line"
+# Polars renames a repeated header name ``x`` to ``x_duplicated_0``, ``x_duplicated_1``, ...
+_DUPLICATE_SUFFIX = re.compile(r"_duplicated_\d+$")
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
@@ -62,13 +66,15 @@ def read_raw(path: Path) -> tuple[pl.DataFrame, list[str]]:
         frame = read_text_csv(path, truncate_ragged_lines=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
         raise RejectedFileError(f"{path}: not a readable CSV file: {error}") from error
-    names = [normalise_header(name) for name in frame.columns]
+    names = [normalise_header(_DUPLICATE_SUFFIX.sub("", name)) for name in frame.columns]
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
         raise RejectedFileError(f"{path}: missing required column(s) {', '.join(missing)} (header: {frame.columns})")
     duplicated = sorted({name for name in names if names.count(name) > 1 and name in COLUMNS})
     if duplicated:
-        raise RejectedFileError(f"{path}: column(s) {', '.join(duplicated)} appear more than once")
+        header = [_DUPLICATE_SUFFIX.sub("", name) for name in frame.columns]
+        raise RejectedFileError(f"{path}: column(s) {', '.join(duplicated)} appear more than once in the header "
+                                f"{header} (after normalisation); which one holds the values cannot be told")
     extra = [original for original, name in zip(frame.columns, names, strict=True) if name not in COLUMNS]
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     # Line 1 is the header; a quoted field spanning lines would shift later numbers.
@@ -165,9 +171,11 @@ def read_event_data(text: str) -> tuple[dict[str, Any] | None, str | None]:
     """
     try:
         value = _DECODE(text)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         value = _UNREAD
     data = {} if value is None else value  # JSON null, as NULL_EVENT_DATA, means {}
+    if isinstance(data, dict) and too_deep(data, text):
+        return None, None
     if isinstance(data, dict) and _prints_as_python(data):
         return data, _ENCODE(data).decode()
     data = parse_event_data(text)
