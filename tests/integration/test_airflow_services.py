@@ -188,6 +188,7 @@ def test_a_triggered_partition_runs_green_and_loads_the_warehouse(airflow, api):
     run, tasks = run_partition(airflow, api, DAY)
     assert run["state"] == "success", tasks
     assert tasks == dict.fromkeys(TASKS, "success")
+    assert loaded_partitions(airflow, api, [run["dag_run_id"]]) == {run["dag_run_id"]: [DAY]}
     assert raw_event_count(airflow, api, DAY) == loaded_in_truth(airflow.data_dir, DAY)
     assert (airflow.data_dir / "reports" / DAY.isoformat() / "report.html").stat().st_size > 10_000
     reports = api.get("/clickstream-reports/api/reports").json()  # the plugin, on the API server
