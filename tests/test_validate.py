@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -53,13 +55,65 @@ def test_camel_case_header_bom_and_column_order_are_accepted(settings):
     assert (summary["rows_valid"], summary["rows_quarantined"]) == (40, 0)
 
 
-def test_bytes_that_are_not_utf8_read_as_replacement_characters(settings):
-    path = write_csv(settings.raw_dir / "events_2025-02-23.csv", GOOD)
-    path.write_bytes(path.read_bytes().replace(b"c7,", b"c7\xff,"))
+def quarantined_lines(settings) -> list[tuple]:
+    frame = pl.read_csv(settings.quarantine_dir / "2025-02-23.csv", infer_schema=False)
+    return frame.select(pl.col("line_number").cast(pl.Int64), "reason", "raw_line").rows()
+
+
+def staged_lines(settings) -> list[int]:
+    return pl.read_parquet(valid_parts(staging_dir(settings, DAY)))["source_line"].to_list()
+
+
+def lines_of(rows) -> list[str]:
+    """The CSV text of rows, one per line, as the export writes them."""
+    return write_csv(Path(tempfile.mkdtemp()) / "rows.csv", rows).read_text().splitlines()[1:]
+
+
+def write_lines(settings, lines: list[str | bytes]) -> None:
+    path = write_csv(settings.raw_dir / "events_2025-02-23.csv", [])
+    body = b"".join((line if isinstance(line, bytes) else line.encode()) + b"\n" for line in lines)
+    path.write_bytes(path.read_bytes() + body)
+
+
+@pytest.mark.parametrize(("broken", "reason"), [
+    (lambda line: line + ",surplus", "malformed_row"),
+    (lambda line: line.rsplit(",", 1)[0], "malformed_row"),
+    (lambda line: line.replace(",page_viewed,", ',"page_viewed,', 1), "malformed_row"),
+    (lambda line: line.replace("c7,", "c\x007,", 1), "bad_encoding"),
+    (lambda line: line.encode().replace(b"c7,", b"c7\xff,"), "bad_encoding"),
+], ids=["a field too many", "a field too few", "an unclosed quote", "a NUL in client_id", "bytes not UTF-8"])
+def test_a_broken_line_is_quarantined_alone_with_its_number_reason_and_text(settings, broken, reason):
+    lines = lines_of(GOOD)
+    lines[7] = broken(lines[7])  # the row of c7, on physical line 9
+    write_lines(settings, lines)
     summary = validate_partition(settings, DAY, "r1")
-    staged = pl.read_parquet(valid_parts(staging_dir(settings, DAY)))
-    assert summary["rows_valid"] == 40
-    assert staged.filter(pl.col("source_line") == 9)["client_id"].to_list() == ["c7\ufffd"]
+    raw_text = lines[7] if isinstance(lines[7], str) else lines[7].decode("utf-8", "replace")
+    assert quarantined_lines(settings) == [(9, reason, raw_text)]
+    assert staged_lines(settings) == [line for line in range(2, 42) if line != 9]
+    assert (summary["rows_read"], summary["rows_valid"], summary["rows_quarantined"]) == (40, 39, 1)
+
+
+def test_an_unclosed_quote_reaches_no_further_than_its_line(settings):
+    lines = lines_of(GOOD)
+    lines[3] = lines[3].replace("https://puffy.com/", '"https://puffy.com/', 1)
+    write_lines(settings, lines)
+    validate_partition(settings, DAY, "r1")
+    assert [(line, reason) for line, reason, _ in quarantined_lines(settings)] == [(5, "malformed_row")]
+    assert len(staged_lines(settings)) == 39
+
+
+def test_a_blank_line_is_a_malformed_row_and_counts_as_read(settings):
+    write_lines(settings, [*lines_of(GOOD[:20]), "", *lines_of(GOOD[20:])])
+    summary = validate_partition(settings, DAY, "r1")
+    assert quarantined_lines(settings) == [(22, "malformed_row", "")]
+    assert (summary["rows_read"], summary["rows_valid"]) == (41, 40)
+    assert staged_lines(settings)[-1] == 42
+
+
+def test_broken_lines_count_against_the_quarantine_gate(settings):
+    write_lines(settings, [line + ",surplus" if i % 4 == 0 else line for i, line in enumerate(lines_of(GOOD))])
+    with pytest.raises(GateFailedError, match="quarantine_rate: observed 0.25"):
+        validate_partition(settings, DAY, "r1")
 
 
 def test_a_file_missing_a_required_column_is_rejected_whole_and_named(settings):

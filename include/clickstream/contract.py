@@ -58,6 +58,12 @@ REASON_CODES = (
     "bad_revenue",
     "timestamp_out_of_window",
 )
+# Codes of lines that are not rows of the contract's shape, judged before the contract (one physical line is
+# one row: no value spans lines): the line's text is kept whole in the quarantine's ``raw_line``.
+MALFORMED_ROW = "malformed_row"  # not as many fields as the header, or a quote opened and not closed on its line
+BAD_ENCODING = "bad_encoding"  # bytes that are not UTF-8, or a control character (other than tab) in the line
+REJECTED_FILE = "rejected_file"  # a row of a file refused whole (a required column missing, one named twice)
+LINE_CODES = (MALFORMED_ROW, BAD_ENCODING, REJECTED_FILE)
 
 # ASCII digits only ([0-9], not \d, which also matches other scripts' digits).
 TIMESTAMP_PATTERN = (

@@ -209,9 +209,11 @@ def load_partition(settings: Settings, day: date, run_id: str, full_refresh: boo
         try:
             _publish(con, folder, day, loaded_at, manifest)
             con.execute(
-                """INSERT INTO quarantine
+                """INSERT INTO quarantine (partition_date, source_file, line_number, reason, reasons, client_id,
+                       page_url, referrer, "timestamp", event_name, event_data, user_agent, run_id, quarantined_at,
+                       raw_line)
                    SELECT ?::DATE, source_file, line_number, reason, reasons, client_id, page_url, referrer,
-                          "timestamp", event_name, event_data, user_agent, ?, ?::TIMESTAMPTZ
+                          "timestamp", event_name, event_data, user_agent, ?, ?::TIMESTAMPTZ, raw_line
                    FROM read_parquet(?)""",
                 [day, run_id, loaded_at, str(folder / "quarantine.parquet")],
             )

@@ -32,8 +32,8 @@ def rows_of_two_days():
 def quarantine(con, day: date, count: int) -> None:
     for line in range(count):
         con.execute(
-            """INSERT INTO quarantine VALUES (?, 'f.csv', ?, 'missing_client_id', ['missing_client_id'],
-               NULL, 'https://puffy.com/', NULL, '2025-02-23T10:00:00Z', 'page_viewed', NULL, NULL, 'run', now())""",
+            """INSERT INTO quarantine VALUES (?, 'f.csv', ?, 'missing_client_id', ['missing_client_id'], NULL,
+               'https://puffy.com/', NULL, '2025-02-23T10:00:00Z', 'page_viewed', NULL, NULL, 'run', now(), NULL)""",
             [day, line],
         )
 
