@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 
 import pytest
@@ -83,3 +87,41 @@ def test_the_data_dir_option_goes_before_or_after_the_command(tmp_path, argv):
 def test_a_data_dir_after_the_command_wins_over_one_before_it(tmp_path):
     with pytest.raises(SystemExit, match=f"no dated \\*.csv files in {tmp_path / 'after'}/raw"):
         main(["--data-dir", str(tmp_path / "before"), "load", "--data-dir", str(tmp_path / "after")])
+
+
+def test_a_busy_warehouse_names_the_day_the_stage_the_holder_and_the_next_command(tmp_path, capsys, monkeypatch):
+    data = tmp_path / "data"
+    write_csv(data / "raw" / "events_2025-02-23.csv",
+              [row(client_id=f"c{i}", timestamp=f"2025-02-23T10:{i:02d}:00.000Z") for i in range(30)])
+    monkeypatch.setenv("CLICKSTREAM_WAREHOUSE_LOCK_TIMEOUT_S", "0.5")
+    (data / "warehouse.duckdb").parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('ok', flush=True); time.sleep(30)", str(data / "warehouse.duckdb")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        assert main(["--data-dir", str(data), "run"]) == 1
+    finally:
+        holder.kill()
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"clickstream: load failed for 2025-02-23: warehouse is busy: {data / 'warehouse.duckdb'}"
+                            f" is held by process {holder.pid} (")
+    assert error.endswith("then run `clickstream load --partition 2025-02-23`") and "\n" not in error
+
+
+def test_sigterm_stops_a_stage_cleanly_and_says_so(tmp_path):
+    data = tmp_path / "data"
+    generate(data, date(2025, 2, 23), 1, events_per_day=300_000, seed=1, truth=False)
+    command = [sys.executable, "-m", "clickstream.cli", "--data-dir", str(data), "validate"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    staging = data / "staging"
+    deadline = time.monotonic() + 60
+    while not (staging.is_dir() and any(path.name.endswith(".tmp") for path in staging.iterdir())):
+        assert time.monotonic() < deadline and process.poll() is None, "validate never started writing aside"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert error.strip() == ("clickstream: validate failed for 2025-02-23: stopped by SIGTERM before it finished; "
+                             "nothing of it was published. Rerun: `clickstream validate --partition 2025-02-23`")
+    assert sorted(path.name for path in staging.iterdir()) == []

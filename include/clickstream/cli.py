@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import signal
 import sys
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -48,23 +51,46 @@ def _print(summary: Any) -> None:
 def cmd_stage(args: argparse.Namespace, settings: Settings) -> int:
     run_id = _run_id()
     for day in _partitions(settings, args):
-        _print(run_stage(args.command, settings, day, run_id, full_refresh=getattr(args, "full_refresh", False)))
+        summary = _stage_or_report(args.command, settings, day, run_id, getattr(args, "full_refresh", False))
+        if summary is None:
+            return 1
+        _print(summary)
     return 0
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from clickstream.errors import DataError
-
     run_id = _run_id()
     for day in _partitions(settings, args):
         for stage in STAGES:
-            try:
-                summary = run_stage(stage, settings, day, run_id, full_refresh=args.full_refresh)
-            except DataError as error:
-                print(f"clickstream: {stage} failed for {day}: {error}", file=sys.stderr)
+            summary = _stage_or_report(stage, settings, day, run_id, args.full_refresh)
+            if summary is None:
                 return 1
             print(f"{day} {stage:<9} ok  {_headline(summary)}", flush=True)
     return 0
+
+
+def _stage_or_report(stage: str, settings: Settings, day: date, run_id: str,
+                     full_refresh: bool) -> dict[str, Any] | None:
+    """A stage's summary; or, for a known condition, one line on stderr naming the day, the stage, the cause
+    and what to run next, and None. Each stage publishes whole or not at all, so a stop leaves nothing half-done."""
+    from clickstream.errors import DataError, OperationalError, Stopped
+
+    again = f"clickstream {stage} --partition {day}"
+    try:
+        return run_stage(stage, settings, day, run_id, full_refresh=full_refresh)
+    except DataError as error:
+        cause = str(error)
+    except OperationalError as error:
+        cause = f"{error}; then run `{again}`"
+    except Stopped as error:
+        cause = f"stopped by {error} before it finished; nothing of it was published. Rerun: `{again}`"
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        cause = (f"the disk is full (writing {error.filename or settings.data_dir}); nothing of the stage was "
+                 f"published. Free space, then run `{again}`")
+    print(f"clickstream: {stage} failed for {day}: {cause}", file=sys.stderr)
+    return None
 
 
 def _headline(summary: dict[str, Any]) -> str:
@@ -192,18 +218,32 @@ HANDLERS = {
 }
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, ``docker stop``) ends the running stage through ``Stopped``, like Ctrl-C, so that
+    its write-aside files are removed and the CLI says what happened."""
+    from clickstream.errors import Stopped
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Stopped(signal.Signals(signum).name)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from clickstream.errors import DataError, OperationalError, Stopped
+
     args = build_parser().parse_args(argv)
     settings = get_settings(data_dir=args.data_dir)
+    _stop_on_sigterm()
     try:
         return HANDLERS[args.command](args, settings)
-    except Exception as error:
-        from clickstream.errors import DataError
-
-        if isinstance(error, DataError):
-            print(f"clickstream: {args.command} failed: {error}", file=sys.stderr)
-            return 1
-        raise
+    except (DataError, OperationalError) as error:
+        print(f"clickstream: {args.command} failed: {error}", file=sys.stderr)
+        return 1
+    except Stopped as error:
+        print(f"clickstream: {args.command} stopped by {error}", file=sys.stderr)
+        return 143
 
 
 if __name__ == "__main__":

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import duckdb
 
+from clickstream.errors import OperationalError
+
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 
 
-class WarehouseBusyError(RuntimeError):
+class WarehouseBusyError(OperationalError):
     """Another process held the warehouse's file lock for longer than the stage would wait."""
 
 
