@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 export CLICKSTREAM_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: help setup data run airflow test lint bench constraints clean
+.PHONY: help setup data run airflow test test-deploy lint bench constraints clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,6 +34,13 @@ airflow: data ## Start Airflow (standalone) with the web UI on http://localhost:
 test: $(STAMP) ## Lint, then run the test suite
 	$(BIN)/ruff check dags plugins include tests
 	$(BIN)/pytest
+
+test-deploy: $(STAMP) ## Start Docker, build the images, run the compose stack as a user does (root, Linux)
+	@# The engine is stopped and the host's iptables and ip_forward restored however the test ends.
+	.ci/docker/engine start
+	trap '.ci/docker/engine stop' EXIT; \
+	.ci/docker/images && \
+	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider tests/deploy/test_stack.py
 
 lint: $(STAMP) ## Lint with ruff (Airflow's AIR rules included)
 	$(BIN)/ruff check dags plugins include tests

@@ -165,7 +165,7 @@ def test_airflow_containers_share_the_secrets_and_the_execution_api(services):
     values = {key: {environment(services[name])[key] for name in AIRFLOW | ONE_SHOT} for key in shared}
     assert all(len(seen) == 1 for seen in values.values()), values
     assert values["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == {"http://airflow-apiserver:8080/execution/"}
-    assert "8080:8080" in services["airflow-apiserver"]["ports"]
+    assert "127.0.0.1:8080:8080" in services["airflow-apiserver"]["ports"]
 
 
 def test_the_executor_is_celery_with_redis_and_a_postgres_result_backend(services):
@@ -192,7 +192,7 @@ def test_smtp_default_is_mailpit_over_plain_smtp(services):
     assert (conn["conn_type"], conn["host"], conn["port"]) == ("smtp", "mailpit", 1025)
     assert conn["extra"]["disable_tls"] is True and conn["extra"]["disable_ssl"] is True
     assert conn["extra"]["from_email"]
-    assert "8025:8025" in services["mailpit"]["ports"]
+    assert "127.0.0.1:8025:8025" in services["mailpit"]["ports"]
 
 
 def test_alerts_go_to_someone_by_default(services):
@@ -241,3 +241,8 @@ def test_the_config_folder_holds_the_airflow_cfg_the_containers_read(services):
     assert environment(services["airflow-scheduler"])["AIRFLOW_CONFIG"] == "/opt/airflow/config/airflow.cfg"
     assert (ROOT / "config" / "airflow.cfg").is_file()
 
+
+
+def test_published_ports_listen_on_this_machine_only_by_default(services):
+    published = {name: service["ports"] for name, service in services.items() if service.get("ports")}
+    assert published == {"airflow-apiserver": ["127.0.0.1:8080:8080"], "mailpit": ["127.0.0.1:8025:8025"]}

@@ -1,0 +1,350 @@
+"""The deployment itself: the repository's docker-compose.yaml, started and used the way the README tells a user
+(issue 18). Runs under `make test-deploy` only (RUN_DEPLOY_TESTS=1), which starts a Docker engine and
+builds the images first (.ci/docker/engine, .ci/docker/images); in CI those images are local stand-ins under the
+names the compose file uses, since no registry is reachable.
+
+The stack runs from a copy of the project in a temporary folder (its own .env, data/ and logs/), as the compose
+project ``clickstream-deploy-test``, its ports published on free ports of 127.0.0.1. Every request goes to
+127.0.0.1. The tests run in order, each on the state the previous left, like a person's session: start, trigger
+a day, read its report, break a day, backfill, restart, scale the workers, tear down. The containers' logs of
+a failed run are kept under test-artifacts/deploy/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from deploy_files import ROOT
+from smtp_sink import free_port
+
+from clickstream.local_airflow import DAG_ID
+from clickstream.pipeline import STAGES
+
+pytestmark = [
+    pytest.mark.deploy,
+    pytest.mark.skipif(os.environ.get("RUN_DEPLOY_TESTS") != "1",
+                       reason="the compose stack runs under `make test-deploy` (needs a Docker engine and the images)"),
+]
+
+PROJECT = "clickstream-deploy-test"
+FIRST = date(2025, 2, 23)
+DAYS = [FIRST + timedelta(days=n) for n in range(7)]  # generated: triggered, backfilled, backfilled with 2 workers
+TRIGGERED, BACKFILL, SCALED_BACKFILL = DAYS[0], DAYS[1:4], DAYS[4:6]
+BROKEN = date(2025, 3, 15)  # most client ids blank
+YESTERDAY = datetime.now(UTC).date() - timedelta(days=1)  # what the scheduled run at start processes
+SERVICES = ("postgres", "redis", "mailpit", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
+            "airflow-triggerer", "airflow-worker")
+ARTIFACTS = ROOT / "test-artifacts" / "deploy"
+RUN_TIMEOUT = 600
+
+
+@dataclass
+class Stack:
+    folder: Path
+    web_port: int
+    mail_port: int
+    password: str = ""
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.folder / "data"
+
+    def compose(self, *args: str, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`docker compose ARGS` in the project's folder, as a user types it."""
+        result = subprocess.run(["docker", "compose", "--project-name", PROJECT, *args], cwd=self.folder,
+                                capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"`docker compose {' '.join(args)}` exited {result.returncode}:\n"
+                                 f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        return result
+
+    def token(self, password: str | None = None) -> httpx.Response:
+        return httpx.post(f"{self.base_url}/auth/token", timeout=30,
+                          json={"username": "admin", "password": self.password if password is None else password})
+
+    def api(self) -> httpx.Client:
+        response = self.token()
+        response.raise_for_status()
+        return httpx.Client(base_url=self.base_url, timeout=60,
+                            headers={"Authorization": f"Bearer {response.json()['access_token']}"})
+
+    def mails(self) -> list[dict[str, Any]]:
+        listing = httpx.get(f"http://127.0.0.1:{self.mail_port}/api/v1/messages", timeout=30).json()
+        return [httpx.get(f"http://127.0.0.1:{self.mail_port}/api/v1/message/{m['ID']}", timeout=30).json()
+                for m in listing["messages"]]
+
+    def wait(self, condition, timeout: float, what: str, interval: float = 3) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                result = condition()
+            except (httpx.HTTPError, ValueError, KeyError):
+                result = None
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {timeout:.0f} s for {what}\n{self.status()}")
+            time.sleep(interval)
+
+    def status(self) -> str:
+        return self.compose("ps", "--all", check=False).stdout
+
+    def states(self) -> dict[str, tuple[str, str]]:
+        """Service -> (state, health) of each container, from `docker compose ps`."""
+        lines = self.compose("ps", "--all", "--format", "json").stdout.splitlines()
+        rows = [json.loads(line) for line in lines if line.strip()]
+        return {row["Service"]: (row["State"], row.get("Health", "")) for row in rows}
+
+    def keep_logs(self) -> None:
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)
+        ARTIFACTS.mkdir(parents=True)
+        for service in (*SERVICES, "airflow-init"):
+            log = self.compose("logs", "--no-color", "--timestamps", service, check=False)
+            (ARTIFACTS / f"{service}.log").write_text(log.stdout + log.stderr)
+        (ARTIFACTS / "ps.txt").write_text(self.status())
+        task_logs = self.folder / "logs"
+        if task_logs.is_dir():
+            shutil.copytree(task_logs, ARTIFACTS / "task-logs", dirs_exist_ok=True)
+
+
+def project_copy(target: Path) -> None:
+    """The repository's files as a fresh clone has them (tracked and new, never ignored ones)."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def fill_env(folder: Path, web_port: int, mail_port: int) -> str:
+    """`cp .env.example .env` and the secrets, the way the README says; returns the admin password."""
+    shutil.copy(folder / ".env.example", folder / ".env")
+    readme = (ROOT / "README.md").read_text()
+    generate = next(line for line in readme.splitlines() if line.startswith("python3 -c 'import base64"))
+    subprocess.run(["bash", "-c", generate], cwd=folder, check=True)
+    text = (folder / ".env").read_text()
+    text = text.replace("AIRFLOW_WEB_ADDRESS=127.0.0.1:8080", f"AIRFLOW_WEB_ADDRESS=127.0.0.1:{web_port}")
+    text = text.replace("MAILPIT_WEB_ADDRESS=127.0.0.1:8025", f"MAILPIT_WEB_ADDRESS=127.0.0.1:{mail_port}")
+    text = text.replace("CLICKSTREAM_AIRFLOW_BASE_URL=http://localhost:8080",
+                        f"CLICKSTREAM_AIRFLOW_BASE_URL=http://127.0.0.1:{web_port}")
+    (folder / ".env").write_text(text)
+    return next(line.split("=", 1)[1] for line in text.splitlines() if line.startswith("AIRFLOW_ADMIN_PASSWORD="))
+
+
+def generate_days(data_dir: Path) -> None:
+    from clickstream.generate import generate
+
+    generate(data_dir, FIRST, len(DAYS), events_per_day=800, seed=11, truth=True)
+    generate(data_dir.parent / "yesterday", YESTERDAY, 1, events_per_day=200, seed=12, truth=False)
+    shutil.copy(data_dir.parent / "yesterday" / "raw" / f"events_{YESTERDAY}.csv", data_dir / "raw")
+    with (data_dir / "raw" / f"events_{BROKEN}.csv").open("w") as handle:
+        handle.write("client_id,page_url,referrer,timestamp,event_name,event_data,user_agent\n")
+        for i in range(100):
+            client = f"c{i}" if i % 5 == 0 else ""  # 80 % of the client ids blank
+            handle.write(f"{client},https://puffy.com/,,{BROKEN}T10:{i % 60:02d}:00.000Z,page_viewed,,Mozilla/5.0\n")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, request) -> Iterator[Stack]:
+    folder = tmp_path_factory.mktemp("compose-project")
+    project_copy(folder)
+    stack = Stack(folder, free_port(), free_port())
+    stack.password = fill_env(folder, stack.web_port, stack.mail_port)
+    generate_days(stack.data_dir)
+    stack.compose("down", "--volumes", "--remove-orphans", check=False)  # what an earlier, killed run left
+    try:
+        yield stack
+    finally:
+        if request.session.testsfailed:
+            stack.keep_logs()
+            print(f"\ncontainer logs kept in {ARTIFACTS}")
+        stack.compose("down", "--volumes", "--remove-orphans", check=False)
+
+
+@pytest.fixture(scope="module")
+def api(stack) -> Iterator[httpx.Client]:
+    stack.compose("up", "--detach", "--wait", "--wait-timeout", "600", timeout=900)
+    with stack.api() as client:
+        yield client
+
+
+def truth(stack: Stack, day: date) -> int:
+    return json.loads((stack.data_dir / "truth.json").read_text())["partitions"][day.isoformat()]["loaded"]
+
+
+def idle(stack: Stack, api: httpx.Client) -> None:
+    """Wait until no run is queued or running: then the host may read the warehouse (DuckDB admits no reader
+    beside another process's writer)."""
+    def quiet() -> bool:
+        runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"state": ["queued", "running"]}).json()
+        return runs["total_entries"] == 0
+
+    stack.wait(quiet, RUN_TIMEOUT, "every run to finish")
+
+
+def warehouse(stack: Stack, sql: str, params: list | None = None) -> list[tuple]:
+    from clickstream.warehouse import connect
+
+    with connect(stack.data_dir / "warehouse.duckdb", read_only=True, lock_timeout_s=60) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def wait_for_run(stack: Stack, api: httpx.Client, run_id: str) -> dict[str, Any]:
+    def finished() -> dict[str, Any] | None:
+        run = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}").json()
+        return run if run["state"] in ("success", "failed") else None
+
+    return stack.wait(finished, RUN_TIMEOUT, f"run {run_id}")
+
+
+def task_instances(api: httpx.Client, run_id: str) -> dict[str, dict[str, Any]]:
+    listing = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
+    return {ti["task_id"]: ti for ti in listing}
+
+
+def backfill(stack: Stack, api: httpx.Client, days: list[date]) -> list[dict[str, Any]]:
+    """`airflow backfill create` inside the scheduler container; the backfill's runs once all have finished."""
+    before = {run["dag_run_id"] for run in api.get(f"/api/v2/dags/{DAG_ID}/dagRuns",
+                                                   params={"run_type": "backfill", "limit": 100}).json()["dag_runs"]}
+    stack.compose("exec", "-T", "airflow-scheduler", "airflow", "backfill", "create", "--dag-id", DAG_ID,
+                  "--from-date", days[0].isoformat(), "--to-date", days[-1].isoformat())
+
+    def finished() -> list[dict[str, Any]]:
+        runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"run_type": "backfill", "limit": 100}).json()
+        new = [run for run in runs["dag_runs"] if run["dag_run_id"] not in before]
+        return new if len(new) == len(days) and all(run["state"] in ("success", "failed") for run in new) else []
+
+    return stack.wait(finished, RUN_TIMEOUT * 2, f"the backfill of {days[0]}..{days[-1]}", interval=5)
+
+
+def logical_day(run: dict[str, Any]) -> date:
+    return date.fromisoformat(run["logical_date"][:10])
+
+
+def audited(stack: Stack, run_ids: list[str]) -> dict[str, list[date]]:
+    rows = warehouse(stack, "SELECT DISTINCT run_id, partition_date FROM load_audit WHERE run_id IN "
+                            f"({', '.join('?' * len(run_ids))}) ORDER BY 1, 2", run_ids)
+    found: dict[str, list[date]] = {run_id: [] for run_id in run_ids}
+    for run_id, day in rows:
+        found[run_id].append(day)
+    return found
+
+
+def test_1_every_service_reaches_healthy_and_init_completes(stack, api):
+    states = stack.states()
+    assert {service: states[service] for service in SERVICES} == dict.fromkeys(SERVICES, ("running", "healthy"))
+    assert states["airflow-init"][0] == "exited"
+    init = subprocess.run(["docker", "inspect", "--format", "{{.State.ExitCode}}",
+                           f"{PROJECT}-airflow-init-1"], capture_output=True, text=True, check=True)
+    assert init.stdout.strip() == "0"
+
+
+def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(stack, api):
+    assert DAG_ID in [dag["dag_id"] for dag in api.get("/api/v2/dags").json()["dags"]]
+    assert api.patch(f"/api/v2/dags/{DAG_ID}", json={"is_paused": False}).status_code == 200  # "switch it on"
+    response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns",
+                        json={"logical_date": None, "conf": {"partition_date": TRIGGERED.isoformat()}})
+    assert response.status_code == 200, response.text
+    run_id = response.json()["dag_run_id"]
+    run = wait_for_run(stack, api, run_id)
+    instances = task_instances(api, run_id)
+    assert run["state"] == "success", {task: ti["state"] for task, ti in instances.items()}
+    worker = stack.compose("ps", "--quiet", "airflow-worker").stdout.strip()[:12]  # a container's hostname
+    assert {task: ti["hostname"] for task, ti in instances.items()} == dict.fromkeys(STAGES, worker)
+    idle(stack, api)
+    assert audited(stack, [run_id]) == {run_id: [TRIGGERED]}
+    assert warehouse(stack, "SELECT count(*) FROM raw_events WHERE partition_date = ?", [TRIGGERED]) == [
+        (truth(stack, TRIGGERED),)]
+
+
+def test_3_the_report_is_served_to_signed_in_users_only(stack, api):
+    page = api.get(f"/clickstream-reports/{TRIGGERED}/report.html")
+    assert page.status_code == 200 and f"{TRIGGERED}" in page.text
+    anonymous = httpx.get(f"{stack.base_url}/clickstream-reports/{TRIGGERED}/report.html", timeout=30)
+    assert anonymous.status_code in (302, 303, 307, 401) and TRIGGERED.isoformat() not in anonymous.text
+    outside = api.get("/clickstream-reports/..%2F..%2F..%2Fetc/passwd")
+    assert outside.status_code == 404 and "root:" not in outside.text
+
+
+def test_4_a_broken_day_fails_at_validate_without_retries_and_mails_the_oncall_once(stack, api):
+    mails_before = len(stack.mails())
+    response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns",
+                        json={"logical_date": None, "conf": {"partition_date": BROKEN.isoformat()}})
+    run_id = response.json()["dag_run_id"]
+    assert wait_for_run(stack, api, run_id)["state"] == "failed"
+    instances = task_instances(api, run_id)
+    assert (instances["validate"]["state"], instances["validate"]["try_number"]) == ("failed", 1)
+    assert instances["load"]["state"] == "upstream_failed"
+    stack.wait(lambda: len(stack.mails()) > mails_before, 120, "the alert mail")
+    time.sleep(10)  # a second mail (a retry's) would have arrived by now
+    new = stack.mails()[: len(stack.mails()) - mails_before]
+    assert len(new) == 1
+    assert new[0]["Subject"] == f"[clickstream] FAILED {DAG_ID}.validate for partition {BROKEN}"
+    assert [to["Address"] for to in new[0]["To"]] == ["data-oncall@example.com"]
+    assert "quarantine_rate" in new[0]["HTML"] + new[0]["Text"]
+
+
+def test_5_a_backfill_in_the_scheduler_container_processes_the_days_it_names(stack, api):
+    runs = backfill(stack, api, BACKFILL)
+    assert sorted((logical_day(run), run["state"]) for run in runs) == [(day, "success") for day in BACKFILL]
+    idle(stack, api)
+    assert audited(stack, [run["dag_run_id"] for run in runs]) == {run["dag_run_id"]: [logical_day(run)]
+                                                                    for run in runs}
+
+
+def test_6_restart_and_down_then_up_keep_the_warehouse_reports_and_run_history(stack, api):
+    idle(stack, api)
+    runs_before = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"limit": 1}).json()["total_entries"]
+    events_before = warehouse(stack, "SELECT count(*) FROM raw_events")
+    stack.compose("restart", timeout=600)
+    stack.compose("up", "--detach", "--wait", "--wait-timeout", "600", timeout=900)
+    stack.compose("down", timeout=600)
+    assert stack.states() == {}
+    stack.compose("up", "--detach", "--wait", "--wait-timeout", "600", timeout=900)
+    with stack.api() as fresh:
+        assert fresh.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"limit": 1}).json()["total_entries"] == runs_before
+        assert fresh.get(f"/clickstream-reports/{TRIGGERED}/report.html").status_code == 200
+        idle(stack, fresh)
+    assert warehouse(stack, "SELECT count(*) FROM raw_events") == events_before
+
+
+def test_7_two_workers_backfill_with_one_warehouse_writer_at_a_time(stack):
+    stack.compose("up", "--detach", "--wait", "--wait-timeout", "600", "--scale", "airflow-worker=2", timeout=900)
+    assert len(stack.compose("ps", "--quiet", "airflow-worker").stdout.split()) == 2
+    with stack.api() as api:
+        runs = backfill(stack, api, SCALED_BACKFILL)
+        assert sorted((logical_day(run), run["state"]) for run in runs) == [
+            (day, "success") for day in SCALED_BACKFILL]
+        instances = [ti for run in runs for ti in task_instances(api, run["dag_run_id"]).values()]
+    spans = sorted((ti["start_date"], ti["end_date"]) for ti in instances if ti["pool"] == "clickstream_warehouse")
+    assert len(spans) == 4 * len(SCALED_BACKFILL)
+    overlapping = [(a, b) for a, b in zip(spans, spans[1:], strict=False) if b[0] < a[1]]
+    assert overlapping == []
+
+
+def test_8_down_with_volumes_leaves_nothing_running(stack):
+    stack.compose("down", "--volumes", timeout=600)
+    label = f"label=com.docker.compose.project={PROJECT}"
+    left = subprocess.run(["docker", "ps", "--all", "--quiet", "--filter", label],
+                          capture_output=True, text=True, check=True).stdout.split()
+    volumes = subprocess.run(["docker", "volume", "ls", "--quiet", "--filter", label],
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert (left, volumes) == ([], [])
