@@ -1,5 +1,6 @@
 -- Grain: one row: leads (a user's first email capture, the popup) and the time from capture to first purchase.
--- Leads are counted by capture date in the window; velocity by first-purchase date in the window.
+-- Leads are counted by capture date in the window; velocity by first-purchase date in the window. Only orders up to
+-- the window's end count, so a day's report does not change when later days are loaded.
 with captures as (
     select i.user_id, min(e.event_at) as captured_at
     from stg_events as e
@@ -12,6 +13,7 @@ with captures as (
 first_orders as (
     select user_id, min(ordered_at) as first_ordered_at
     from orders
+    where order_date <= cast($end as date)
     group by user_id
 ),
 
