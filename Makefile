@@ -36,11 +36,12 @@ test: $(STAMP) ## Lint, then run the test suite
 	$(BIN)/pytest
 
 test-deploy: $(STAMP) ## Start Docker, build the images, run the compose stack as a user does (root, Linux)
-	@# The engine is stopped and the host's iptables and ip_forward restored however the test ends.
-	.ci/docker/engine start
+	@# Three steps that also run alone (README, "What CI verifies"). However they end, the engine is stopped and
+	@# the host's settings restored.
 	trap '.ci/docker/engine stop' EXIT; \
-	.ci/docker/images && \
-	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider tests/deploy/test_stack.py
+	time .ci/docker/engine start && \
+	time .ci/docker/images && \
+	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider -v -x --durations=0 tests/deploy/test_stack.py
 
 lint: $(STAMP) ## Lint with ruff (Airflow's AIR rules included)
 	$(BIN)/ruff check dags plugins include tests

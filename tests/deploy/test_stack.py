@@ -6,8 +6,11 @@ names the compose file uses, since no registry is reachable.
 The stack runs from a copy of the project in a temporary folder (its own .env, data/ and logs/), as the compose
 project ``clickstream-deploy-test``, its ports published on free ports of 127.0.0.1. Every request goes to
 127.0.0.1. The tests run in order, each on the state the previous left, like a person's session: start, trigger
-a day, read its report, break a day, backfill, restart, scale the workers, tear down. The containers' logs of
-a failed run are kept under test-artifacts/deploy/.
+a day, read its report, break a day, backfill, restart, scale the workers, tear down.
+
+A failed step says which service or check failed: the services that are not healthy (or the failed task of a
+run) with the tail of their log. The containers' and the tasks' logs of a failed run are kept under
+test-artifacts/deploy/.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,7 +45,9 @@ FIRST = date(2025, 2, 23)
 DAYS = [FIRST + timedelta(days=n) for n in range(7)]  # generated: triggered, backfilled, backfilled with 2 workers
 TRIGGERED, BACKFILL, SCALED_BACKFILL = DAYS[0], DAYS[1:4], DAYS[4:6]
 BROKEN = date(2025, 3, 15)  # most client ids blank
-YESTERDAY = datetime.now(UTC).date() - timedelta(days=1)  # what the scheduled run at start processes
+# The run the scheduler makes when the DAG is switched on processes the last day whose cron fire has passed:
+# yesterday, or the day before until 02:30 UTC. Both have a small file, so that run succeeds and mails nobody.
+SCHEDULED = [datetime.now(UTC).date() - timedelta(days=n) for n in (2, 1)]
 SERVICES = ("postgres", "redis", "mailpit", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
             "airflow-triggerer", "airflow-worker")
 ARTIFACTS = ROOT / "test-artifacts" / "deploy"
@@ -55,7 +60,7 @@ class Stack:
     web_port: int
     mail_port: int
     password: str = ""
-    failed: list[str] = field(default_factory=list)
+    DIAGNOSIS = "docker compose ps:"  # how diagnosis() begins, so that a report holds it once (conftest.py)
 
     @property
     def base_url(self) -> str:
@@ -67,11 +72,15 @@ class Stack:
 
     def compose(self, *args: str, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess[str]:
         """`docker compose ARGS` in the project's folder, as a user types it."""
-        result = subprocess.run(["docker", "compose", "--project-name", PROJECT, *args], cwd=self.folder,
-                                capture_output=True, text=True, timeout=timeout)
+        try:
+            result = subprocess.run(["docker", "compose", "--project-name", PROJECT, *args], cwd=self.folder,
+                                    capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            raise AssertionError(f"`docker compose {' '.join(args)}` still running after {timeout:.0f} s\n"
+                                 f"{self.diagnosis()}") from error
         if check and result.returncode != 0:
             raise AssertionError(f"`docker compose {' '.join(args)}` exited {result.returncode}:\n"
-                                 f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+                                 f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}\n{self.diagnosis()}")
         return result
 
     def token(self, password: str | None = None) -> httpx.Response:
@@ -99,7 +108,7 @@ class Stack:
             if result:
                 return result
             if time.monotonic() > deadline:
-                raise AssertionError(f"waited {timeout:.0f} s for {what}\n{self.status()}")
+                raise AssertionError(f"waited {timeout:.0f} s for {what}\n{self.diagnosis()}")
             time.sleep(interval)
 
     def status(self) -> str:
@@ -111,9 +120,39 @@ class Stack:
         rows = [json.loads(line) for line in lines if line.strip()]
         return {row["Service"]: (row["State"], row.get("Health", "")) for row in rows}
 
+    def unwell(self) -> list[str]:
+        """Services that are not running and healthy (airflow-init: not exited 0), each with its state."""
+        lines = self.compose("ps", "--all", "--format", "json", check=False).stdout.splitlines()
+        found = []
+        for row in (json.loads(line) for line in lines if line.strip()):
+            if row["Service"] == "airflow-init":
+                if row.get("ExitCode") != 0 or row["State"] != "exited":
+                    found.append(f"airflow-init: {row['State']}, exit code {row.get('ExitCode')}")
+            elif (row["State"], row.get("Health", "")) != ("running", "healthy"):
+                found.append(f"{row['Service']}: {row['State']} {row.get('Health', '')}".rstrip())
+        return found
+
+    def log_tail(self, service: str, lines: int = 40) -> str:
+        log = self.compose("logs", "--no-color", "--tail", str(lines), service, check=False)
+        return (log.stdout + log.stderr).rstrip()
+
+    def diagnosis(self) -> str:
+        """What to read first when a step fails: `docker compose ps` and the log tail of each unwell service."""
+        parts = [f"{self.DIAGNOSIS}\n{self.status().rstrip()}"]
+        for line in self.unwell():
+            service = line.split(":", 1)[0]
+            parts.append(f"--- {line}; the end of its log:\n{self.log_tail(service)}")
+        return "\n".join(parts)
+
+    def task_log_tail(self, run_id: str, task_id: str, lines: int = 30) -> str:
+        """The end of a task's log, as the workers wrote it under logs/ (last attempt)."""
+        logs = sorted((self.folder / "logs").glob(f"dag_id={DAG_ID}/run_id={run_id}/task_id={task_id}/attempt=*.log"))
+        if not logs:
+            return f"(no log of {task_id} under logs/)"
+        return "\n".join(logs[-1].read_text(errors="replace").splitlines()[-lines:])
+
     def keep_logs(self) -> None:
-        shutil.rmtree(ARTIFACTS, ignore_errors=True)
-        ARTIFACTS.mkdir(parents=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for service in (*SERVICES, "airflow-init"):
             log = self.compose("logs", "--no-color", "--timestamps", service, check=False)
             (ARTIFACTS / f"{service}.log").write_text(log.stdout + log.stderr)
@@ -153,8 +192,10 @@ def generate_days(data_dir: Path) -> None:
     from clickstream.generate import generate
 
     generate(data_dir, FIRST, len(DAYS), events_per_day=800, seed=11, truth=True)
-    generate(data_dir.parent / "yesterday", YESTERDAY, 1, events_per_day=200, seed=12, truth=False)
-    shutil.copy(data_dir.parent / "yesterday" / "raw" / f"events_{YESTERDAY}.csv", data_dir / "raw")
+    recent = data_dir.parent / "recent"
+    generate(recent, SCHEDULED[0], len(SCHEDULED), events_per_day=200, seed=12, truth=False)
+    for day in SCHEDULED:
+        shutil.copy(recent / "raw" / f"events_{day}.csv", data_dir / "raw")
     with (data_dir / "raw" / f"events_{BROKEN}.csv").open("w") as handle:
         handle.write("client_id,page_url,referrer,timestamp,event_name,event_data,user_agent\n")
         for i in range(100):
@@ -169,6 +210,7 @@ def stack(tmp_path_factory, request) -> Iterator[Stack]:
     stack = Stack(folder, free_port(), free_port())
     stack.password = fill_env(folder, stack.web_port, stack.mail_port)
     generate_days(stack.data_dir)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # an earlier failed run's logs
     stack.compose("down", "--volumes", "--remove-orphans", check=False)  # what an earlier, killed run left
     try:
         yield stack
@@ -213,6 +255,17 @@ def wait_for_run(stack: Stack, api: httpx.Client, run_id: str) -> dict[str, Any]
         return run if run["state"] in ("success", "failed") else None
 
     return stack.wait(finished, RUN_TIMEOUT, f"run {run_id}")
+
+
+def failed_tasks(stack: Stack, api: httpx.Client, run_id: str) -> str:
+    """Each task's state and, for a failed one, the end of its log: the message of a run that should have passed."""
+    instances = task_instances(api, run_id)
+    lines = [f"run {run_id}: " + ", ".join(f"{task} {ti['state']}" for task, ti in instances.items())]
+    for task, ti in instances.items():
+        if ti["state"] == "failed":
+            lines.append(f"--- {task} failed on {ti['hostname']} (try {ti['try_number']}); the end of its log:\n"
+                         f"{stack.task_log_tail(run_id, task)}")
+    return "\n".join(lines)
 
 
 def task_instances(api: httpx.Client, run_id: str) -> dict[str, dict[str, Any]]:
@@ -265,21 +318,25 @@ def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(
     assert response.status_code == 200, response.text
     run_id = response.json()["dag_run_id"]
     run = wait_for_run(stack, api, run_id)
+    assert run["state"] == "success", failed_tasks(stack, api, run_id)
     instances = task_instances(api, run_id)
-    assert run["state"] == "success", {task: ti["state"] for task, ti in instances.items()}
     worker = stack.compose("ps", "--quiet", "airflow-worker").stdout.strip()[:12]  # a container's hostname
     assert {task: ti["hostname"] for task, ti in instances.items()} == dict.fromkeys(STAGES, worker)
     idle(stack, api)
     assert audited(stack, [run_id]) == {run_id: [TRIGGERED]}
-    assert warehouse(stack, "SELECT count(*) FROM raw_events WHERE partition_date = ?", [TRIGGERED]) == [
-        (truth(stack, TRIGGERED),)]
+    expected = truth(stack, TRIGGERED)
+    assert warehouse(stack, "SELECT sum(rows_loaded) FROM load_audit WHERE run_id = ?", [run_id]) == [(expected,)]
+    assert warehouse(stack, "SELECT count(*) FROM raw_events WHERE partition_date = ?", [TRIGGERED]) == [(expected,)]
 
 
 def test_3_the_report_is_served_to_signed_in_users_only(stack, api):
     page = api.get(f"/clickstream-reports/{TRIGGERED}/report.html")
     assert page.status_code == 200 and f"{TRIGGERED}" in page.text
     anonymous = httpx.get(f"{stack.base_url}/clickstream-reports/{TRIGGERED}/report.html", timeout=30)
-    assert anonymous.status_code in (302, 303, 307, 401) and TRIGGERED.isoformat() not in anonymous.text
+    assert anonymous.status_code == 401 and TRIGGERED.isoformat() not in anonymous.text
+    browser = httpx.get(f"{stack.base_url}/clickstream-reports/{TRIGGERED}/report.html", timeout=30,
+                        headers={"Accept": "text/html"})  # a browser without a session goes to the login
+    assert browser.is_redirect and "login" in browser.headers["location"]
     outside = api.get("/clickstream-reports/..%2F..%2F..%2Fetc/passwd")
     assert outside.status_code == 404 and "root:" not in outside.text
 
@@ -304,7 +361,8 @@ def test_4_a_broken_day_fails_at_validate_without_retries_and_mails_the_oncall_o
 
 def test_5_a_backfill_in_the_scheduler_container_processes_the_days_it_names(stack, api):
     runs = backfill(stack, api, BACKFILL)
-    assert sorted((logical_day(run), run["state"]) for run in runs) == [(day, "success") for day in BACKFILL]
+    assert sorted((logical_day(run), run["state"]) for run in runs) == [(day, "success") for day in BACKFILL], (
+        "\n".join(failed_tasks(stack, api, run["dag_run_id"]) for run in runs))
     idle(stack, api)
     assert audited(stack, [run["dag_run_id"] for run in runs]) == {run["dag_run_id"]: [logical_day(run)]
                                                                     for run in runs}
@@ -332,7 +390,8 @@ def test_7_two_workers_backfill_with_one_warehouse_writer_at_a_time(stack):
     with stack.api() as api:
         runs = backfill(stack, api, SCALED_BACKFILL)
         assert sorted((logical_day(run), run["state"]) for run in runs) == [
-            (day, "success") for day in SCALED_BACKFILL]
+            (day, "success") for day in SCALED_BACKFILL], "\n".join(failed_tasks(stack, api, run["dag_run_id"])
+                                                                   for run in runs)
         instances = [ti for run in runs for ti in task_instances(api, run["dag_run_id"]).values()]
     spans = sorted((ti["start_date"], ti["end_date"]) for ti in instances if ti["pool"] == "clickstream_warehouse")
     assert len(spans) == 4 * len(SCALED_BACKFILL)
@@ -347,4 +406,6 @@ def test_8_down_with_volumes_leaves_nothing_running(stack):
                           capture_output=True, text=True, check=True).stdout.split()
     volumes = subprocess.run(["docker", "volume", "ls", "--quiet", "--filter", label],
                              capture_output=True, text=True, check=True).stdout.split()
-    assert (left, volumes) == ([], [])
+    networks = subprocess.run(["docker", "network", "ls", "--quiet", "--filter", label],
+                              capture_output=True, text=True, check=True).stdout.split()
+    assert (left, volumes, networks) == ([], [], [])
