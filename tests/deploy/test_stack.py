@@ -350,6 +350,7 @@ def test_4_a_broken_day_fails_at_validate_without_retries_and_mails_the_oncall_o
     instances = task_instances(api, run_id)
     assert (instances["validate"]["state"], instances["validate"]["try_number"]) == ("failed", 1)
     assert instances["load"]["state"] == "upstream_failed"
+    assert "quarantine_rate" in stack.task_log_tail(run_id, "validate", lines=200)  # what a failed step shows
     stack.wait(lambda: len(stack.mails()) > mails_before, 120, "the alert mail")
     time.sleep(10)  # a second mail (a retry's) would have arrived by now
     new = stack.mails()[: len(stack.mails()) - mails_before]
