@@ -36,7 +36,7 @@ test: $(STAMP) ## Lint, then run the test suite
 	$(BIN)/pytest
 
 test-deploy: $(STAMP) ## Start Docker, build the images, run the compose stack as a user does (root, Linux)
-	@# Three steps that also run alone (README, "What CI verifies"). However they end, the engine is stopped and
+	@# Three steps that also run alone (docs/deployment.md, "What CI verifies"). However they end, the engine is stopped and
 	@# the host's settings restored.
 	trap '.ci/docker/engine stop' EXIT; \
 	time .ci/docker/engine start && \

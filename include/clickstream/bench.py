@@ -521,7 +521,7 @@ def print_targets(results: dict[str, Any]) -> None:
 
 
 def markdown_tables(results: dict[str, Any]) -> str:
-    """The results as Markdown (what the README's Performance section shows)."""
+    """The results as Markdown (what docs/performance.md shows)."""
     parts = []
     for dataset in results["datasets"]:
         parts.append(f"**{dataset_label(dataset)}** ({dataset['rows_in_files']:,} rows in {dataset['files']} "

@@ -1,4 +1,4 @@
-"""Wall time of a backfill on Airflow's real services (the README's operations figures).
+"""Wall time of a backfill on Airflow's real services (docs/pipeline.md, "Backfill time").
 
     PYTHONPATH=tests .venv/bin/python tests/integration/backfill_timing.py --days 14 --events-per-day 3500
 
