@@ -73,21 +73,20 @@ class DailyPartitionTimetable(CronMixin, Timetable):
     def next_dagrun_info(
         self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction
     ) -> DagRunInfo | None:
-        earliest = None
+        first_day = None  # the first whole UTC day at or after the start date, as a fire processes it
         if restriction.earliest is not None:
             first = restriction.earliest.astimezone(UTC)
-            earliest = first.date() + (ONE_DAY if first.timetz() != time(tzinfo=UTC) else timedelta())
+            first_day = self._due_day(first.date() + (ONE_DAY if first.timetz() != time(tzinfo=UTC) else timedelta()))
         after_last = (self._due_day(last_automated_data_interval.start.date() + ONE_DAY)
                       if last_automated_data_interval is not None else None)
         if restriction.catchup:
-            candidates = [after_last if after_last is not None else earliest]
+            candidates = [after_last if after_last is not None else first_day]
         else:  # the latest day already due, unless the last run or the start date is later
-            candidates = [self.day_before(self._align_to_prev(now("UTC"))),
-                          self._due_day(earliest) if earliest is not None else None, after_last]
+            candidates = [self.day_before(self._align_to_prev(now("UTC"))), first_day, after_last]
         known = [day for day in candidates if day is not None]
         if not known:
             return None
-        day = self._due_day(max(known)) if restriction.catchup else max(known)
+        day = max(known)
         if restriction.latest is not None and midnight(day) > restriction.latest:
             return None
         return DagRunInfo(run_after=self.fire_time(day), data_interval=day_interval(day))

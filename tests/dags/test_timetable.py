@@ -50,24 +50,24 @@ def test_a_weekly_cron_processes_only_the_day_before_each_fire():
     assert [day for day, _ in made] == [date(2025, 2, 2), date(2025, 2, 9), date(2025, 2, 16), date(2025, 2, 23)]
 
 
-def test_without_catchup_the_next_run_is_the_latest_day_already_due(monkeypatch):
+def next_without_catchup(monkeypatch, last_day: date) -> tuple[date, datetime]:
+    """(day, fire time) of the scheduler's next run at 2026-12-04 03:00 UTC, the last run having processed
+    ``last_day``."""
     from airflow.timetables.base import TimeRestriction
 
     monkeypatch.setattr("clickstream.timetable.now", lambda tz: at(2026, 12, 4, 3, 0))
     info = DailyPartitionTimetable("30 2 * * *").next_dagrun_info(
-        last_automated_data_interval=day_interval(date(2026, 11, 20)),
+        last_automated_data_interval=day_interval(last_day),
         restriction=TimeRestriction(at(2025, 2, 1), None, catchup=False))
-    assert (info.logical_date.date(), info.run_after) == (date(2026, 12, 3), at(2026, 12, 4, 2, 30))
+    return info.logical_date.date(), info.run_after
+
+
+def test_without_catchup_the_next_run_is_the_latest_day_already_due(monkeypatch):
+    assert next_without_catchup(monkeypatch, date(2026, 11, 20)) == (date(2026, 12, 3), at(2026, 12, 4, 2, 30))
 
 
 def test_without_catchup_the_day_after_the_last_run_waits_for_its_fire(monkeypatch):
-    from airflow.timetables.base import TimeRestriction
-
-    monkeypatch.setattr("clickstream.timetable.now", lambda tz: at(2026, 12, 4, 3, 0))
-    info = DailyPartitionTimetable("30 2 * * *").next_dagrun_info(
-        last_automated_data_interval=day_interval(date(2026, 12, 3)),
-        restriction=TimeRestriction(at(2025, 2, 1), None, catchup=False))
-    assert (info.logical_date.date(), info.run_after) == (date(2026, 12, 4), at(2026, 12, 5, 2, 30))
+    assert next_without_catchup(monkeypatch, date(2026, 12, 3)) == (date(2026, 12, 4), at(2026, 12, 5, 2, 30))
 
 
 @pytest.mark.parametrize("logical", [at(2025, 2, 24), at(2025, 2, 24, 23, 59)])
