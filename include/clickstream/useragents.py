@@ -1,8 +1,8 @@
 """Device type, OS, browser and bot flag per distinct user agent, cached in ``dim_user_agents``.
 
-ua-parser is a pure-Python regex cascade (about 1.5 ms an agent): far too slow per event, fine per
-distinct agent. So only agents not yet in the table (or parsed by other package versions) are parsed
-here, and ``stg_events`` joins the result in SQL.
+ua-parser runs its rules through ua-parser-rs (its ``regex`` extra: the same rules, native; 15 us an agent
+against 440 us for the pure-Python resolver). Still, an agent is parsed once: only agents not yet in the
+table (or parsed by other package versions) are parsed here, and ``stg_events`` joins the result in SQL.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS dim_user_agents (
 
 def parser_version() -> str:
     """Versions of everything that decides a classification; a change invalidates the cache."""
-    packages = ("ua-parser", "ua-parser-builtins", "crawler-user-agents")
+    packages = ("ua-parser", "ua-parser-builtins", "ua-parser-rs", "crawler-user-agents")
     return ";".join([f"classifier={CLASSIFIER_VERSION}", *(f"{name}={version(name)}" for name in packages)])
 
 

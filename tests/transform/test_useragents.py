@@ -88,3 +88,10 @@ def test_agents_parsed_by_other_package_versions_are_parsed_again(con):
     con.execute("UPDATE dim_user_agents SET parser_version = 'ua-parser=0.0', device_type = 'stale'")
     assert refresh_user_agents(con) == {"parsed": 1}
     assert rows(con, "SELECT device_type FROM dim_user_agents") == [("desktop",)]
+
+
+def test_agents_are_parsed_by_the_native_resolver_of_the_regex_extra():
+    import ua_parser
+    from ua_parser.regex import Resolver
+
+    assert isinstance(ua_parser.parser.resolver.parser, Resolver)
