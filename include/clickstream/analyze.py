@@ -4,21 +4,28 @@ Reads the warehouse read-only: the report queries (``sql/report``) run over the 
 trailing ``report_window_days`` and the period before; ``clickstream.report`` turns the rows into
 figures, sentences and charts. Writes ``reports/YYYY-MM-DD/report.html``, ``report.md`` and
 ``summary.json``, and copies them to ``reports/latest/`` unless a later partition is already there.
+A report whose query results, settings and code are those of the report already written is not
+rendered again (a rerun over unchanged data costs the queries only). The monitor stage calls
+``write_report`` again after its gate, so that the report shows its own day's watchdog verdict.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 import time
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from clickstream.report import build, charts, narrative, render
-from clickstream.report.data import Window, collect
+from clickstream.report.data import REPORT_SQL_DIR, Window, collect
 from clickstream.settings import Settings
 from clickstream.warehouse import connect
+
+REPORT_CODE_DIR = Path(__file__).with_name("report")
 
 FILES = ("report.html", "report.md", "summary.json")
 
@@ -35,14 +42,28 @@ def draw_charts(report: build.Report) -> dict[str, str | None]:
     }
 
 
-def make_report(con: Any, settings: Settings, day: date, run_id: str) -> build.Report:
-    """The partition's report, from an open warehouse connection."""
-    window = Window(day, settings.report_window_days)
-    report = build.build(collect(con, window), window, run_id, datetime.now(UTC),
+def _render_report(rows: dict[str, Any], window: Window, settings: Settings, run_id: str) -> build.Report:
+    """The report of the query ``rows``: figures, sentences and charts."""
+    report = build.build(rows, window, run_id, datetime.now(UTC),
                          settings.attribution_lookback_days, settings.time_decay_half_life_days)
     report.narrative = narrative.write(report)
     report.charts = draw_charts(report)
     return report
+
+
+@cache
+def _code_digest() -> str:
+    """The report's code, templates and queries: a change renders every report again."""
+    files = sorted([*REPORT_CODE_DIR.rglob("*.py"), *REPORT_CODE_DIR.rglob("*.j2"), *REPORT_SQL_DIR.glob("*.sql"),
+                    Path(__file__)])
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
+
+
+def inputs_digest(rows: dict[str, Any], settings: Settings) -> str:
+    """Everything a report shows, as a digest: the rows of its queries, the settings it reads, its code."""
+    used = [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days]
+    text = json.dumps([rows, used, _code_digest()], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def summarise(report: build.Report) -> dict[str, Any]:
@@ -88,24 +109,47 @@ def _publish_latest(reports_dir: Path, folder: Path, day: date) -> bool:
     return True
 
 
-def analyze_partition(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
-    """Write the partition's report and return its summary (the task's XCom)."""
+def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
+    """Write the partition's report from an open warehouse connection and return its summary; when its inputs
+    are those of the report already written (``inputs_digest``), leave it and say so, unless ``full_refresh``."""
     started = time.perf_counter()
-    if not settings.warehouse_path.exists():
-        raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}: run validate, load and transform first")
-    with connect(settings.warehouse_path, read_only=True) as con:
-        report = make_report(con, settings, day, run_id)
+    window = Window(day, settings.report_window_days)
+    rows = collect(con, window)
+    digest = inputs_digest(rows, settings)
     folder = settings.reports_dir / day.isoformat()
-    summary = summarise(report)
+    paths = {"report": str(folder / "report.html"), "markdown": str(folder / "report.md")}
+    written = _written_summary(folder)
+    if not full_refresh and written.get("inputs") == digest:
+        return {**written, **paths, "status": "skipped_unchanged", "latest": None,
+                "reason": f"same figures, settings and code as the report of run {written.get('run_id')}",
+                "seconds": round(time.perf_counter() - started, 3)}
+    report = _render_report(rows, window, settings, run_id)
+    summary = {**summarise(report), "inputs": digest}
     _write(folder / "report.html", render.html(report))
     _write(folder / "report.md", render.markdown(report))
-    _write(folder / "summary.json", json.dumps(summary, indent=2) + "\n")
+    _write(folder / "summary.json", json.dumps(summary, indent=2) + "\n")  # last: it vouches for the other two
     latest = _publish_latest(settings.reports_dir, folder, day)
     return {
-        **summary,
-        "report": str(folder / "report.html"),
-        "markdown": str(folder / "report.md"),
+        **summary, **paths,
+        "status": "written",
         "latest": str(settings.reports_dir / "latest") if latest else None,
         "seconds": round(time.perf_counter() - started, 3),
     }
 
+
+def _written_summary(folder: Path) -> dict[str, Any]:
+    """The summary of the report in ``folder`` when all its files are there, else {}."""
+    try:
+        if all((folder / name).exists() for name in FILES):
+            return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    return {}
+
+
+def analyze_partition(settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
+    """Write the partition's report and return its summary (the task's XCom)."""
+    if not settings.warehouse_path.exists():
+        raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}: run validate, load and transform first")
+    with connect(settings.warehouse_path, read_only=True) as con:
+        return write_report(con, settings, day, run_id, full_refresh)

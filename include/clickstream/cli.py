@@ -51,7 +51,7 @@ def _print(summary: Any) -> None:
 def cmd_stage(args: argparse.Namespace, settings: Settings) -> int:
     run_id = _run_id()
     for day in _partitions(settings, args):
-        summary = _stage_or_report(args.command, settings, day, run_id, getattr(args, "full_refresh", False))
+        summary = _stage_or_report(args.command, settings, day, run_id, args.full_refresh)
         if summary is None:
             return 1
         _print(summary)
@@ -59,13 +59,18 @@ def cmd_stage(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Every day through validate, load and transform in date order, then every day through analyze and monitor:
+    a day's report and watchdog then see all the given files, late events of the day included, so a second run
+    over the same files finds every stage's inputs unchanged."""
     run_id = _run_id()
-    for day in _partitions(settings, args):
-        for stage in STAGES:
-            summary = _stage_or_report(stage, settings, day, run_id, args.full_refresh)
-            if summary is None:
-                return 1
-            print(f"{day} {stage:<9} ok  {_headline(summary)}", flush=True)
+    days = _partitions(settings, args)
+    for stages in (STAGES[:3], STAGES[3:]):
+        for day in days:
+            for stage in stages:
+                summary = _stage_or_report(stage, settings, day, run_id, args.full_refresh)
+                if summary is None:
+                    return 1
+                print(f"{day} {stage:<9} ok  {_headline(summary)}", flush=True)
     return 0
 
 
@@ -188,8 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     for stage in STAGES:
         command = add_command(stage, f"run the {stage} stage")
         command.add_argument("--partition", type=_date, help="YYYY-MM-DD (default: every partition in raw/)")
-        if stage in ("load", "transform"):
-            command.add_argument("--full-refresh", action="store_true")
+        command.add_argument("--full-refresh", action="store_true",
+                             help="do the work even when the stage's inputs are unchanged since it last ran")
 
     for name, help_text in (("run", "every stage for every partition, in date order"),
                             ("airflow-run", "run the DAG through Airflow (dags test) for every partition")):
@@ -198,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--start", type=_date)
         command.add_argument("--end", type=_date)
         if name == "run":
-            command.add_argument("--full-refresh", action="store_true")
+            command.add_argument("--full-refresh", action="store_true",
+                                 help="every stage does its work even when its inputs are unchanged")
 
     add_command("airflow-standalone", "airflow standalone with the project's DAG and plugins")
     add_command("docs", "render the GX Data Docs of gate runs that have none yet")

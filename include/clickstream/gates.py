@@ -174,8 +174,8 @@ def _suite(gx: Any, suite_name: str, checks: Sequence[Check], digest: str) -> An
     return suite
 
 
-def _definition(checks: Sequence[Check]) -> str:
-    """What a suite's GX objects depend on, as a cache key."""
+def definition(checks: Sequence[Check]) -> str:
+    """What a suite's verdicts depend on besides the figures (its checks and thresholds), as a cache key."""
     return json.dumps([[check.name, check.severity, check.expectation, check.kwargs] for check in checks],
                       sort_keys=True, default=str)
 
@@ -188,7 +188,7 @@ def _checkpoint(project_dir: str, suite_name: str, checks: Sequence[Check]) -> A
     and a file left cut off by a kill or a full disk no longer parses, so it is written anew. A process keeps
     the checkpoint for its next partitions (about 0.3 s each) while the files are those it last saw.
     """
-    digest = hashlib.sha256(_definition(checks).encode()).hexdigest()
+    digest = hashlib.sha256(definition(checks).encode()).hexdigest()
     files = _suite_files(Path(project_dir), suite_name)
     cached = _CHECKPOINTS.get((project_dir, suite_name))
     if cached is not None and cached[:2] == (digest, _stamp(files)):

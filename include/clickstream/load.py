@@ -21,7 +21,15 @@ from clickstream import gates
 from clickstream.contract import WINDOW_DAYS
 from clickstream.errors import DataError
 from clickstream.settings import Settings
-from clickstream.validate import MANIFEST, VALID_DIR, staging_dir, valid_parts
+from clickstream.validate import (
+    MANIFEST,
+    VALID_DIR,
+    NotValidatedError,
+    StagingDamagedError,
+    damaged,
+    staging_dir,
+    verified_parts,
+)
 from clickstream.warehouse import connect
 
 # The identity of an event: the md5 of its seven normalised fields (see clickstream.contract), as a UUID.
@@ -37,14 +45,6 @@ EVENT_COLUMNS = ("event_id, partition_date, client_id, page_url, referrer, event
 LANDED_COLUMNS = "event_id, partition_date, source_file, source_line, loaded_at"
 
 
-class NotValidatedError(DataError):
-    """The partition has no passing validation to load from."""
-
-
-class StagingDamagedError(NotValidatedError):
-    """The staged rows are not those the validation wrote: missing, extra, cut off or unreadable."""
-
-
 def _manifest(settings: Settings, day: date) -> dict[str, Any]:
     path = staging_dir(settings, day) / MANIFEST
     if not path.exists():
@@ -56,25 +56,6 @@ def _manifest(settings: Settings, day: date) -> dict[str, Any]:
         raise NotValidatedError(f"partition {day} was staged by an older version (no list of staged files in {path});"
                                 f" revalidate it: clickstream validate --partition {day}")
     return manifest
-
-
-def _verified_parts(folder: Path, day: date, manifest: dict[str, Any]) -> list[Path]:
-    """The staged part files, once each is the one the manifest names (same name and size, none missing or
-    extra); else a StagingDamagedError that says what to run."""
-    expected = {part["file"]: part["bytes"] for part in manifest["staged"]}
-    found = {path.name: path.stat().st_size for path in valid_parts(folder)}
-    if found != expected:
-        problems = [f"{name} missing" for name in sorted(expected.keys() - found.keys())]
-        problems += [f"{name} not in the manifest" for name in sorted(found.keys() - expected.keys())]
-        problems += [f"{name} is {found[name]} bytes, the manifest says {expected[name]}"
-                     for name in sorted(expected.keys() & found.keys()) if found[name] != expected[name]]
-        raise StagingDamagedError(_damaged(day, folder, "; ".join(problems)))
-    return [folder / VALID_DIR / name for name in sorted(expected)]
-
-
-def _damaged(day: date, folder: Path, detail: str) -> str:
-    return (f"the staged rows of partition {day} in {folder} are damaged ({detail}); nothing was loaded. "
-            f"Revalidate the day: clickstream validate --partition {day} (or rerun the DAG for it)")
 
 
 def _unchanged(con: Any, day: date, files: list[dict[str, Any]]) -> bool:
@@ -98,7 +79,7 @@ def _publish(con: Any, folder: Path, day: date, loaded_at: datetime, manifest: d
     content: ``landed_events`` keeps just who delivered what, and a row passing to another
     partition keeps its content with the new owner's lineage.
     """
-    parts = _verified_parts(folder, day, manifest)
+    parts = verified_parts(folder, day, manifest)
     if not parts:
         raise NotValidatedError(f"partition {day} has no staged valid rows in {folder / VALID_DIR}; revalidate it")
     # Constant bounds let DuckDB skip the row groups of partitions that cannot hold these events.
@@ -114,11 +95,11 @@ def _publish(con: Any, folder: Path, day: date, loaded_at: datetime, manifest: d
         )
     except duckdb.Error as error:  # a part cut off or overwritten in place: same size, unreadable
         detail = f"{type(error).__name__}: {str(error).splitlines()[0]}"
-        raise StagingDamagedError(_damaged(day, folder, detail)) from None
+        raise StagingDamagedError(damaged(day, folder, detail)) from None
     staged_rows = sum(part["rows"] for part in manifest["staged"])
     incoming = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
     if incoming != staged_rows:
-        raise StagingDamagedError(_damaged(day, folder, f"{incoming} rows, the manifest says {staged_rows}"))
+        raise StagingDamagedError(damaged(day, folder, f"{incoming} rows, the manifest says {staged_rows}"))
     con.execute(
         """CREATE OR REPLACE TEMP TABLE candidates AS
            SELECT event_id FROM landed_events WHERE partition_date = ?

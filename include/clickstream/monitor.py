@@ -7,8 +7,11 @@ Expectations. A failed critical check raises ``GateFailedError``; warnings are r
 
 from __future__ import annotations
 
+import hashlib
+import json
 import statistics
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from clickstream import gates
@@ -107,27 +110,51 @@ def _outlier_orders(con: Any, settings: Settings, day: date, enough: bool) -> tu
     return outliers, None
 
 
-def monitor_partition(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
-    """Run the watchdog for a partition; raise ``GateFailedError`` when a critical check fails."""
+def monitor_partition(settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
+    """Run the watchdog for a partition and complete its report with the verdict; raise ``GateFailedError`` when
+    a critical check fails. Figures equal to those of the last passing check (same suite) are not checked again
+    unless ``full_refresh``."""
+    from clickstream.analyze import write_report
+
+    path = settings.monitoring_dir / f"{day}.json"
     with connect(settings.warehouse_path) as con:
         metrics, skipped = compute_metrics(con, settings, day)
         suite = watchdog_suite(settings, settings.session_timeout_s)
-        checks = [check for check in suite if check.name not in skipped]
         figures = {key: _plain(value) for key, value in metrics.items()}
+        inputs = _inputs_digest(figures, skipped, suite)
+        last = _last_result(path)
+        if not full_refresh and last.get("inputs") == inputs and last.get("passed"):
+            return {"partition_date": day.isoformat(), "run_id": run_id, "status": "skipped_unchanged",
+                    "passed": True, "checked_by": last["run_id"], "results_file": str(path),
+                    "reason": f"same figures and suite as the passing check of run {last['run_id']}"}
+        checks = [check for check in suite if check.name not in skipped]
         report = gates.run_suite(WATCHDOG, checks, figures, day, run_id, settings.gx_dir, settings.gx_keep_days)
         for check in suite:
             if check.name in skipped:
                 report.results.append(gates.CheckResult(check.name, check.expectation, check.severity, True,
                                                         skipped[check.name], check.threshold, check.description))
-        path = settings.monitoring_dir / f"{day}.json"
-        gates.record(report, con, path, extra={"metrics": {key: _plain(value) for key, value in metrics.items()}})
-    # The run's last gate: render the Data Docs of this run's gates (and any other stored run that has no page).
-    gates.update_data_docs(settings.gx_dir)
-    summary = {"partition_date": day.isoformat(), "run_id": run_id, **report.summary(), "results_file": str(path),
-               "checked_at": datetime.now(UTC).isoformat()}
+        gates.record(report, con, path, extra={"metrics": figures, "inputs": inputs})
+        written = write_report(con, settings, day, run_id)  # the report of the day, now with this verdict
+    summary = {"partition_date": day.isoformat(), "run_id": run_id, "status": "checked", **report.summary(),
+               "results_file": str(path), "report": written["report"], "checked_at": datetime.now(UTC).isoformat()}
     if report.critical_failures:
+        gates.update_data_docs(settings.gx_dir)  # the on-call opens the failed run's page; passing runs: on demand
         raise gates.GateFailedError(report)
     return summary
+
+
+def _inputs_digest(figures: dict[str, Any], skipped: dict[str, str], suite: list[gates.Check]) -> str:
+    """What a watchdog verdict depends on: the figures, the checks skipped and why, the suite's definition."""
+    text = json.dumps([figures, skipped, gates.definition(suite)], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _last_result(path: Path) -> dict[str, Any]:
+    """The partition's last watchdog result (``monitoring/D.json``), or {} when there is none to read."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def _plain(value: Any) -> Any:

@@ -27,7 +27,6 @@ _ENTRY_POINTS = {
     "analyze": ("clickstream.analyze", "analyze_partition"),
     "monitor": ("clickstream.monitor", "monitor_partition"),
 }
-_TAKES_FULL_REFRESH = {"load", "transform"}
 
 
 def entry_point(stage: str) -> Callable[..., dict[str, Any]]:
@@ -39,10 +38,9 @@ def entry_point(stage: str) -> Callable[..., dict[str, Any]]:
 
 
 def run_stage(stage: str, settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
-    """Run one stage for one partition and return its summary."""
-    entry = entry_point(stage)
-    options = {"full_refresh": full_refresh} if stage in _TAKES_FULL_REFRESH else {}
-    return entry(settings, day, run_id, **options)
+    """Run one stage for one partition and return its summary. A stage whose inputs are unchanged since it last
+    ran returns ``status: skipped_unchanged`` and why; ``full_refresh`` makes every stage do its work again."""
+    return entry_point(stage)(settings, day, run_id, full_refresh=full_refresh)
 
 
 def parse_partition(text: str) -> date:

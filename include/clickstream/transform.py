@@ -209,6 +209,17 @@ def _full_rebuild_reason(
     return None
 
 
+def _transformed_since_last_load(con: duckdb.DuckDBPyConnection, partition_date: date) -> bool:
+    """A transform of this partition (or a full one) finished after the partition's last load: the tables
+    already hold what an incremental run would compute (callers check that the fingerprint is unchanged)."""
+    return con.execute(
+        """SELECT coalesce(max(finished_at) > (SELECT max(loaded_at) FROM load_audit
+                                               WHERE partition_date = $day AND status = 'loaded'), false)
+           FROM transform_runs WHERE mode = 'full' OR partition_date = $day""",
+        {"day": partition_date},
+    ).fetchone()[0]
+
+
 def _relation_kind(model: Model, full: bool) -> str:
     """VIEW or TABLE: an ephemeral model is a view in a full rebuild (every row is in scope), else a temp table."""
     return "VIEW" if model.materialized == "view" or (model.materialized == "ephemeral" and full) else "TABLE"
@@ -305,7 +316,12 @@ def run_transform(
     con.execute(RUNS_TABLE)
     reason = _full_rebuild_reason(con, models, current, partition_date, full_refresh)
     full = reason is not None
+    if not full and _transformed_since_last_load(con, partition_date):
+        return {"mode": "skipped", "status": "skipped_unchanged", "partition_date": partition_date.isoformat(),
+                "reason": "no load of the partition since a transform covered it, with the same models and "
+                          "parameters; full_refresh rebuilds"}
     summary: dict[str, Any] = {
+        "status": "transformed",
         "mode": "full" if full else "incremental",
         "partition_date": partition_date.isoformat() if partition_date else None,
         "reason": reason,

@@ -34,8 +34,18 @@ STAGED_ROW_GROUPS = 4  # row groups of a day's staged valid rows, at least (two 
 MIN_ROW_GROUP = 10_000
 VALID_DIR = "valid"  # staging/D/valid/part-NNNNN.parquet
 MANIFEST = "manifest.json"  # staging/D/manifest.json: the validation's summary, every staged part named
+# The modules whose code decides a validation's outcome (with the settings and the suite: ``definition``).
+VALIDATION_CODE = ("contract.py", "normalise.py", "validate.py", "suites.py", "useragents.py")
 NORMALISED_COLUMNS = ("source_file", LINE_COLUMN, "client_id", "page_url", "referrer", "event_at", "event_name",
                       "event_data", "user_agent")
+
+
+class NotValidatedError(DataError):
+    """The partition has no passing validation to load from."""
+
+
+class StagingDamagedError(NotValidatedError):
+    """The staged rows are not those the validation wrote: missing, extra, cut off or unreadable."""
 
 
 class NoInputError(DataError):
@@ -136,6 +146,25 @@ def gate_figures(tally: dict[str, int], agent_rows: pl.DataFrame, flags: pl.Data
 def valid_parts(folder: Path) -> list[Path]:
     """A validated partition's staged valid rows: one Parquet file per contract batch, in row order."""
     return sorted((folder / VALID_DIR).glob("part-*.parquet"))
+
+
+def verified_parts(folder: Path, day: date, manifest: dict[str, Any]) -> list[Path]:
+    """The staged part files, once each is the one the manifest names (same name and size, none missing or
+    extra); else a StagingDamagedError that says what to run."""
+    expected = {part["file"]: part["bytes"] for part in manifest["staged"]}
+    found = {path.name: path.stat().st_size for path in valid_parts(folder)}
+    if found != expected:
+        problems = [f"{name} missing" for name in sorted(expected.keys() - found.keys())]
+        problems += [f"{name} not in the manifest" for name in sorted(found.keys() - expected.keys())]
+        problems += [f"{name} is {found[name]} bytes, the manifest says {expected[name]}"
+                     for name in sorted(expected.keys() & found.keys()) if found[name] != expected[name]]
+        raise StagingDamagedError(damaged(day, folder, "; ".join(problems)))
+    return [folder / VALID_DIR / name for name in sorted(expected)]
+
+
+def damaged(day: date, folder: Path, detail: str) -> str:
+    return (f"the staged rows of partition {day} in {folder} are damaged ({detail}); nothing was loaded. "
+            f"Revalidate the day: clickstream validate --partition {day} (or rerun the DAG for it)")
 
 
 class CheckedBatch(NamedTuple):
@@ -243,16 +272,55 @@ def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
 
 
-def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
+def definition(settings: Settings) -> str:
+    """What a validation's outcome depends on besides the files: the code that judges rows, the settings it reads,
+    the quarantine suite and the user-agent parser's version. A validation under another definition is stale."""
+    from clickstream.useragents import parser_version
+
+    code = [Path(__file__).with_name(name).read_bytes() for name in VALIDATION_CODE]
+    parts = [*(hashlib.sha256(text).hexdigest() for text in code), gates.definition(quarantine_suite(settings)),
+             json.dumps([settings.event_names, settings.conversion_events]), parser_version(), pl.__version__]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _unchanged(settings: Settings, day: date, paths: list[Path], current: str) -> dict[str, Any] | None:
+    """The last validation's manifest when it passed over these very files (names and sha256) under the current
+    definition and its staged rows are whole: validating again would write the same. Else None."""
+    folder = staging_dir(settings, day)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    if not manifest.get("passed") or manifest.get("definition") != current or "staged" not in manifest:
+        return None
+    if sorted((info["file"], info["sha256"]) for info in manifest["files"]) != sorted(
+            (path.name, sha256_of(path)) for path in paths):
+        return None
+    try:
+        verified_parts(folder, day, manifest)
+    except StagingDamagedError:
+        return None
+    return manifest
+
+
+def validate_partition(settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
     """Validate one partition; raise ``GateFailedError`` when a critical quarantine check fails.
 
-    The staged folder is written aside and renamed into place at the end: a validation killed or failing
-    part-way leaves the last one (whole) where load reads it, never part of a new one.
+    Files already validated (same names and sha256, same definition, a passing and whole staging) are not
+    validated again unless ``full_refresh``. The staged folder is written aside and renamed into place at the
+    end: a validation killed or failing part-way leaves the last one (whole) where load reads it, never part
+    of a new one.
     """
     started = time.perf_counter()
     paths = partitions.files_for(settings.raw_dir, day)
     if not paths:
         raise NoInputError(f"no raw file for partition {day} in {settings.raw_dir} (expected e.g. events_{day}.csv)")
+    current = definition(settings)
+    previous = None if full_refresh else _unchanged(settings, day, paths, current)
+    if previous is not None:
+        return {**previous, "status": "skipped_unchanged", "validated_by": previous["run_id"], "run_id": run_id,
+                "reason": "same files (sha256) and rules as the last passing validation; full_refresh validates again",
+                "seconds": round(time.perf_counter() - started, 3)}
     final = staging_dir(settings, day)
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_asides(final)
@@ -261,14 +329,14 @@ def validate_partition(settings: Settings, day: date, run_id: str) -> dict[str, 
     out.mkdir()
     try:
         summary, report, rejected = _validate_into(out, settings, day, run_id, paths)
-        summary["seconds"] = round(time.perf_counter() - started, 3)
+        summary.update(status="validated", definition=current, seconds=round(time.perf_counter() - started, 3))
         (out / MANIFEST).write_text(json.dumps(summary, indent=2))
         _replace_folder(out, final)
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
     if not summary["passed"]:
-        gates.update_data_docs(settings.gx_dir)  # a passing run's page is rendered by monitor, at the end of the run
+        gates.update_data_docs(settings.gx_dir)  # the on-call opens the failed run's page; passing runs: on demand
         raise gates.GateFailedError(report, extra=rejected)
     return summary
 

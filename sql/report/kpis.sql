@@ -60,3 +60,4 @@ from periods as p
 inner join session_totals as s on p.period = s.period
 inner join order_totals as o on p.period = o.period
 inner join coverage as c on p.period = c.period
+order by p.period

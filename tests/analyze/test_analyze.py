@@ -201,7 +201,7 @@ def test_the_watchdog_results_shown_are_the_previous_partitions_and_the_report_s
     report = built_report(sample.settings, sample.last)
     previous = sample.last - timedelta(days=1)
     assert {g["partition_date"] for g in report.gates["watchdog"]} == {previous}
-    assert f"showing the latest available, for {fmt.day(previous)}" in html_of(sample_report)
+    assert f"Showing the latest available, for {fmt.day(previous)}" in html_of(sample_report)
 
 
 def test_a_watchdog_anomaly_in_the_window_is_called_out(sample):

@@ -4,6 +4,7 @@ is broken. Critical failures raise, naming every failed check with its observed 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from watchdog_sample import DAYS, LAST
@@ -46,18 +47,53 @@ def test_the_pipelines_own_output_passes_every_critical_check(warehouse):
         CRITICAL, True)
 
 
-def test_monitor_renders_the_data_docs_of_every_gate_run_of_the_pipeline(built, warehouse):
+def test_a_passing_watchdog_leaves_its_data_docs_page_to_clickstream_docs(built, warehouse):
     import shutil
 
-    from clickstream.gates import data_docs_index
+    from clickstream.gates import data_docs_index, update_data_docs
 
     shutil.copytree(built.gx_dir, warehouse.gx_dir)  # the quarantine gates' nine stored runs, not yet rendered
     monitor_partition(warehouse, LAST, "run-docs")
-    pages = data_docs_index(warehouse.gx_dir).parent / "validations"
-    results = warehouse.gx_dir / "gx" / "uncommitted" / "validations"
-    assert sorted(page.relative_to(pages).with_suffix("") for page in pages.rglob("*.html")) == sorted(
-        result.relative_to(results).with_suffix("") for result in results.rglob("*.json"))
-    assert {page.relative_to(pages).parts[0] for page in pages.rglob("*.html")} == {"quarantine", "watchdog"}
+    assert not data_docs_index(warehouse.gx_dir).exists()
+    assert update_data_docs(warehouse.gx_dir) == 10  # on demand: nine quarantine runs and this watchdog run
+
+
+def test_a_failing_watchdog_renders_its_data_docs_page_before_it_raises(warehouse):
+    from clickstream.gates import data_docs_index
+
+    tamper(warehouse, "UPDATE orders SET revenue = -revenue")
+    with pytest.raises(GateFailedError):
+        monitor_partition(warehouse, LAST, "run-failing")
+    pages = data_docs_index(warehouse.gx_dir).parent / "validations" / "watchdog"
+    assert [page.parent.parent.name for page in pages.rglob("*.html")] == [f"{LAST}_run-failing"]
+
+
+def test_unchanged_figures_are_not_checked_again_and_the_summary_says_why(warehouse):
+    monitor_partition(warehouse, LAST, "run-1")
+    again = monitor_partition(warehouse, LAST, "run-2")
+    assert (again["status"], again["checked_by"], again["passed"]) == ("skipped_unchanged", "run-1", True)
+    assert again["reason"] == "same figures and suite as the passing check of run run-1"
+
+
+def test_changed_figures_are_checked_again(warehouse):
+    monitor_partition(warehouse, LAST, "run-1")
+    tamper(warehouse, "DELETE FROM raw_events WHERE event_at::DATE = ? AND event_name = 'page_viewed' "
+                      "AND event_id IN (SELECT event_id FROM raw_events ORDER BY event_id LIMIT 3)", params=[LAST])
+    assert monitor_partition(warehouse, LAST, "run-2")["status"] == "checked"
+
+
+def test_full_refresh_checks_unchanged_figures_again(warehouse):
+    monitor_partition(warehouse, LAST, "run-1")
+    assert monitor_partition(warehouse, LAST, "run-2", full_refresh=True)["status"] == "checked"
+
+
+def test_the_report_of_the_day_shows_this_runs_watchdog_verdict(warehouse):
+    from clickstream.report import fmt
+
+    summary = monitor_partition(warehouse, LAST, "run-verdict")
+    html = Path(summary["report"]).read_text(encoding="utf-8")
+    assert f"Watchdog results of this run (run-verdict) for {fmt.day(LAST)}." in html
+    assert "are not in yet" not in html
 
 
 def test_results_are_kept_in_monitor_results(warehouse):

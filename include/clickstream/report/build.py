@@ -186,16 +186,16 @@ def _gates(rows: Rows) -> dict[str, Rows]:
 
 def _watchdog_note(watchdog: Rows, day: date, run_id: str) -> str:
     if not watchdog:
-        return ("No watchdog results yet: the monitor task runs after this report and no partition "
-                "up to this one has been checked.")
+        return ("No watchdog results yet: this run's monitor task adds them to this report when its checks "
+                "have run.")
     checked, checked_run = watchdog[0]["partition_date"], watchdog[0]["run_id"]
     if checked == day and checked_run == run_id:
         return f"Watchdog results of this run ({run_id}) for {fmt.day(day)}."
     if checked == day:
         return (f"Watchdog results for {fmt.day(day)} from an earlier run ({checked_run}): "
-                "this run's monitor task runs after the report.")
-    return (f"Watchdog results for {fmt.day(day)} are not available yet (the monitor task runs after this report); "
-            f"showing the latest available, for {fmt.day(checked)} (run {checked_run}).")
+                "this run's monitor task replaces them when its checks have run.")
+    return (f"Watchdog results for {fmt.day(day)} are not in yet: this run's monitor task adds them to this report "
+            f"when its checks have run. Showing the latest available, for {fmt.day(checked)} (run {checked_run}).")
 
 
 def build(rows: dict[str, Rows], window: Window, run_id: str, generated_at: datetime,

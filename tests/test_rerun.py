@@ -1,0 +1,73 @@
+"""A rerun over unchanged inputs does no work again: every stage says it skipped and why, and ``full_refresh``
+makes each do its work. Changed files, rules or loads make the stages that depend on them run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from clickstream.cli import main
+from clickstream.generate import generate
+from clickstream.pipeline import STAGES, run_stage
+from clickstream.settings import get_settings
+
+DAYS = (date(2025, 2, 23), date(2025, 2, 24))
+FIRST = DAYS[0]
+
+
+@pytest.fixture
+def ran(tmp_path):
+    """Settings of a data dir whose two generated days went through every stage once (run "r1")."""
+    data = tmp_path / "data"
+    generate(data, DAYS[0], len(DAYS), events_per_day=300, seed=3, truth=False)
+    assert main(["--data-dir", str(data), "run"]) == 0
+    return get_settings(data_dir=data)
+
+
+def statuses(settings, day, run_id, full_refresh=False) -> dict[str, str]:
+    return {stage: run_stage(stage, settings, day, run_id, full_refresh=full_refresh)["status"] for stage in STAGES}
+
+
+def test_a_second_run_over_the_same_files_skips_every_stage_of_every_day(ran, capsys):
+    capsys.readouterr()
+    assert main(["--data-dir", str(ran.data_dir), "run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(DAYS) * len(STAGES)
+    assert all("status=skipped_unchanged" in line for line in lines)
+
+
+def test_each_skipped_stage_says_why(ran):
+    reasons = {stage: run_stage(stage, ran, FIRST, "r2")["reason"] for stage in STAGES}
+    assert reasons["validate"].startswith("same files (sha256) and rules as the last passing validation")
+    assert reasons["load"].startswith("same files and sha256 as the last load")
+    assert reasons["transform"].startswith("no load of the partition since a transform covered it")
+    assert reasons["analyze"].startswith("same figures, settings and code as the report of run cli__")
+    assert reasons["monitor"].startswith("same figures and suite as the passing check of run cli__")
+
+
+def test_full_refresh_makes_every_stage_do_its_work(ran):
+    assert statuses(ran, FIRST, "r2", full_refresh=True) == {
+        "validate": "validated", "load": "loaded", "transform": "transformed", "analyze": "written", "monitor": "checked"}
+
+
+def test_a_changed_file_is_validated_loaded_and_transformed_again(ran):
+    path = next(ran.raw_dir.glob(f"*{FIRST}*.csv"))
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]))  # the day's last event is withdrawn
+    done = {stage: run_stage(stage, ran, FIRST, "r2") for stage in ("validate", "load", "transform")}
+    assert [summary["status"] for summary in done.values()] == ["validated", "loaded", "transformed"]
+    assert done["transform"]["mode"] == "incremental"
+
+
+def test_changed_validation_rules_validate_again_but_an_unchanged_result_loads_nothing(ran):
+    stricter = ran.model_copy(update={"max_bot_rate": 0.5})
+    assert run_stage("validate", stricter, FIRST, "r2")["status"] == "validated"
+    assert run_stage("load", stricter, FIRST, "r2")["status"] == "skipped_unchanged"
+
+
+def test_a_damaged_staging_is_validated_again(ran):
+    from clickstream.validate import staging_dir, valid_parts
+
+    valid_parts(staging_dir(ran, FIRST))[0].write_bytes(b"torn")
+    assert run_stage("validate", ran, FIRST, "r2")["status"] == "validated"
