@@ -47,8 +47,9 @@ def test_each_skipped_stage_says_why(ran):
 
 
 def test_full_refresh_makes_every_stage_do_its_work(ran):
-    assert statuses(ran, FIRST, "r2", full_refresh=True) == {
-        "validate": "validated", "load": "loaded", "transform": "transformed", "analyze": "written", "monitor": "checked"}
+    assert statuses(ran, FIRST, "r2", full_refresh=True) == {"validate": "validated", "load": "loaded",
+                                                            "transform": "transformed", "analyze": "written",
+                                                            "monitor": "checked"}
 
 
 def test_a_changed_file_is_validated_loaded_and_transformed_again(ran):

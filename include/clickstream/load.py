@@ -19,7 +19,6 @@ import duckdb
 
 from clickstream import gates
 from clickstream.contract import WINDOW_DAYS
-from clickstream.errors import DataError
 from clickstream.settings import Settings
 from clickstream.validate import (
     MANIFEST,
