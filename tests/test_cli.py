@@ -15,13 +15,14 @@ from clickstream.cli import build_parser, main
 from clickstream.generate import generate
 
 
-def test_run_ingests_every_partition_in_date_order_then_reports_and_monitors_each(tmp_path, capsys):
+def test_run_ingests_every_partition_in_date_order_transforms_once_then_reports_and_monitors_each(tmp_path, capsys):
     data = tmp_path / "data"
     generate(data, date(2025, 2, 23), 2, events_per_day=300, seed=1, truth=False)
     assert main(["--data-dir", str(data), "run"]) == 0
     lines = [line.split()[:2] for line in capsys.readouterr().out.splitlines()]
     days = ("2025-02-23", "2025-02-24")
-    assert lines == ([[day, stage] for day in days for stage in ("validate", "load", "transform")]
+    assert lines == ([[day, stage] for day in days for stage in ("validate", "load")]
+                     + [["2025-02-23..2025-02-24", "transform"]]
                      + [[day, stage] for day in days for stage in ("analyze", "monitor")])
 
 

@@ -59,30 +59,39 @@ def cmd_stage(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Every day through validate, load and transform in date order, then every day through analyze and monitor:
-    a day's report and watchdog then see all the given files, late events of the day included, so a second run
-    over the same files finds every stage's inputs unchanged."""
+    """Every day through validate and load in date order; one transform of the days loaded; then every day through
+    analyze and monitor. A day's report and watchdog so see all the given files (late events of the day included),
+    and a second run over the same files finds every stage's inputs unchanged."""
     run_id = _run_id()
     days = _partitions(settings, args)
-    for stages in (STAGES[:3], STAGES[3:]):
-        for day in days:
-            for stage in stages:
-                summary = _stage_or_report(stage, settings, day, run_id, args.full_refresh)
-                if summary is None:
-                    return 1
-                print(f"{day} {stage:<9} ok  {_headline(summary)}", flush=True)
+    steps = [*((stage, day) for day in days for stage in ("validate", "load")), ("transform", days),
+             *((stage, day) for day in days for stage in ("analyze", "monitor"))]
+    for stage, partitions in steps:
+        summary = _stage_or_report(stage, settings, partitions, run_id, args.full_refresh)
+        if summary is None:
+            return 1
+        print(f"{_label(partitions)} {stage:<9} ok  {_headline(summary)}", flush=True)
     return 0
 
 
-def _stage_or_report(stage: str, settings: Settings, day: date, run_id: str,
+def _label(partitions: date | list[date]) -> str:
+    """A day, or a run of days as first..last."""
+    if isinstance(partitions, date):
+        return partitions.isoformat()
+    return partitions[0].isoformat() if len(partitions) == 1 else f"{partitions[0]}..{partitions[-1]}"
+
+
+def _stage_or_report(stage: str, settings: Settings, partitions: date | list[date], run_id: str,
                      full_refresh: bool) -> dict[str, Any] | None:
     """A stage's summary; or, for a known condition, one line on stderr naming the day, the stage, the cause
     and what to run next, and None. Each stage publishes whole or not at all, so a stop leaves nothing half-done."""
     from clickstream.errors import DataError, OperationalError, Stopped
 
-    again = f"clickstream {stage} --partition {day}"
+    day = _label(partitions)
+    again = f"clickstream {stage} --partition {day}" if isinstance(partitions, date) or len(partitions) == 1 else (
+        f"clickstream run --start {partitions[0]} --end {partitions[-1]}")
     try:
-        return run_stage(stage, settings, day, run_id, full_refresh=full_refresh)
+        return run_stage(stage, settings, partitions, run_id, full_refresh=full_refresh)
     except DataError as error:
         cause = str(error)
     except OperationalError as error:
@@ -99,7 +108,8 @@ def _stage_or_report(stage: str, settings: Settings, day: date, run_id: str,
 
 
 def _headline(summary: dict[str, Any]) -> str:
-    keys = ("rows_read", "rows_valid", "rows_quarantined", "rows_loaded", "duplicates", "status", "report", "seconds")
+    keys = ("rows_read", "rows_valid", "rows_quarantined", "rows_loaded", "duplicates", "status", "mode", "report",
+            "seconds")
     return " ".join(f"{key}={summary[key]}" for key in keys if key in summary)
 
 

@@ -7,7 +7,7 @@ importing this module (as the DAG file does) stays cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from importlib import import_module
 from typing import Any
@@ -37,9 +37,11 @@ def entry_point(stage: str) -> Callable[..., dict[str, Any]]:
     return getattr(import_module(module), function)
 
 
-def run_stage(stage: str, settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
-    """Run one stage for one partition and return its summary. A stage whose inputs are unchanged since it last
-    ran returns ``status: skipped_unchanged`` and why; ``full_refresh`` makes every stage do its work again."""
+def run_stage(stage: str, settings: Settings, day: date | Sequence[date], run_id: str,
+              full_refresh: bool = False) -> dict[str, Any]:
+    """Run one stage for one partition (transform: or several) and return its summary. A stage whose inputs are
+    unchanged since it last ran returns ``status: skipped_unchanged`` and why; ``full_refresh`` makes every stage
+    do its work again."""
     return entry_point(stage)(settings, day, run_id, full_refresh=full_refresh)
 
 

@@ -31,7 +31,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -167,13 +167,15 @@ def _parameters(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _set_variables(con: duckdb.DuckDBPyConnection, settings: Settings, partition_date: date | None) -> None:
+def _set_variables(con: duckdb.DuckDBPyConnection, settings: Settings, days: list[date] | None) -> None:
     params = _parameters(settings)
     con.execute("SET VARIABLE session_timeout_s = ?::BIGINT", [params["session_timeout_s"]])
     con.execute("SET VARIABLE attribution_lookback_days = ?::INTEGER", [params["attribution_lookback_days"]])
     con.execute("SET VARIABLE time_decay_half_life_days = ?::DOUBLE", [params["time_decay_half_life_days"]])
     con.execute("SET VARIABLE conversion_events = ?::VARCHAR[]", [params["conversion_events"]])
-    con.execute("SET VARIABLE partition_date = ?::DATE", [partition_date])
+    con.execute("SET VARIABLE partition_dates = ?::DATE[]", [days or []])
+    con.execute("SET VARIABLE first_partition = ?::DATE", [min(days) if days else None])
+    con.execute("SET VARIABLE last_partition = ?::DATE", [max(days) if days else None])
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -190,13 +192,13 @@ def _full_rebuild_reason(
     con: duckdb.DuckDBPyConnection,
     models: dict[str, Model],
     current: str,
-    partition_date: date | None,
+    days: list[date] | None,
     full_refresh: bool,
 ) -> str | None:
     """Why this run must rebuild everything, or None when an incremental run is exact."""
     if full_refresh:
         return "full_refresh requested"
-    if partition_date is None:
+    if not days:
         return "no partition given"
     persistent = [name for name, model in models.items() if model.materialized not in RUN_ONLY]
     persistent += [name for name, model in PYTHON_MODELS.items() if model.keeps_table]
@@ -299,34 +301,38 @@ CREATE TABLE IF NOT EXISTS transform_runs (
 def run_transform(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
-    partition_date: date | None,
+    partitions: date | Sequence[date] | None,
     full_refresh: bool = False,
     run_id: str | None = None,
 ) -> dict[str, Any]:
-    """Build the staging and mart tables: incrementally for ``partition_date`` when that is exact.
+    """Build the staging and mart tables: incrementally for the ``partitions`` (one day or several) when that is
+    exact, and not at all when every one of them was transformed since its last load.
 
-    Returns a JSON-able summary: mode, reason for a full rebuild, scope sizes, and per model its
+    Returns a JSON-able summary: status, mode, reason for a full rebuild, scope sizes, and per model its
     seconds and row counts.
     """
     started = time.perf_counter()
+    days = sorted({partitions} if isinstance(partitions, date) else set(partitions)) if partitions else None
     models = discover()
     order = run_order(models)
     current = fingerprint(settings)
     con.execute("SET TimeZone = 'UTC'")
     con.execute(RUNS_TABLE)
-    reason = _full_rebuild_reason(con, models, current, partition_date, full_refresh)
+    reason = _full_rebuild_reason(con, models, current, days, full_refresh)
     full = reason is not None
-    if not full and _transformed_since_last_load(con, partition_date):
-        return {"mode": "skipped", "status": "skipped_unchanged", "partition_date": partition_date.isoformat(),
-                "reason": "no load of the partition since a transform covered it, with the same models and "
-                          "parameters; full_refresh rebuilds"}
+    if not full:
+        days = [day for day in days if not _transformed_since_last_load(con, day)]
+        if not days:
+            return {"mode": "skipped", "status": "skipped_unchanged", "partition_dates": _iso(partitions),
+                    "reason": "no load of the partition since a transform covered it, with the same models and "
+                              "parameters; full_refresh rebuilds"}
     summary: dict[str, Any] = {
         "status": "transformed",
         "mode": "full" if full else "incremental",
-        "partition_date": partition_date.isoformat() if partition_date else None,
+        "partition_dates": _iso(days),
         "reason": reason,
     }
-    _set_variables(con, settings, partition_date)
+    _set_variables(con, settings, days)
     # Tables are sets: keeping the input order of 10 M rows through joins costs memory, and spilling
     # under the memory limit made the sessions model a third slower.
     con.execute("SET preserve_insertion_order = false")
@@ -345,9 +351,10 @@ def run_transform(
         for name in SCOPE_TABLES:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
         summary["seconds"] = round(time.perf_counter() - started, 3)
-        con.execute(
+        con.executemany(  # a row per partition covered, which later runs' skip checks read
             "INSERT INTO transform_runs VALUES (now(), ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, partition_date, summary["mode"], reason, current, summary["seconds"], json.dumps(summary)],
+            [[run_id, day, summary["mode"], reason, current, summary["seconds"], json.dumps(summary)]
+             for day in (days or [None])],
         )
         con.execute("COMMIT")
     except BaseException:
@@ -355,18 +362,25 @@ def run_transform(
         raise
     finally:
         con.execute("RESET preserve_insertion_order")
-    log.info("transform %s for %s in %.1f s", summary["mode"], summary["partition_date"], summary["seconds"])
+    log.info("transform %s for %s in %.1f s", summary["mode"], summary["partition_dates"], summary["seconds"])
     return summary
 
 
+def _iso(days: date | Sequence[date] | None) -> list[str]:
+    return [] if days is None else [days.isoformat()] if isinstance(days, date) else [day.isoformat() for day in days]
+
+
 def transform(
-    settings: Settings, partition_date: date | None, full_refresh: bool = False, run_id: str | None = None
+    settings: Settings, partitions: date | Sequence[date] | None, full_refresh: bool = False,
+    run_id: str | None = None,
 ) -> dict[str, Any]:
     """Open the warehouse and run the transform."""
     with connect(settings.warehouse_path) as con:
-        return run_transform(con, settings, partition_date, full_refresh, run_id)
+        return run_transform(con, settings, partitions, full_refresh, run_id)
 
 
-def transform_partition(settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
-    """The stage entry point of ``clickstream.pipeline`` (Airflow task and CLI): ``transform`` for one day."""
+def transform_partition(settings: Settings, day: date | Sequence[date], run_id: str,
+                        full_refresh: bool = False) -> dict[str, Any]:
+    """The stage entry point of ``clickstream.pipeline`` (Airflow task and CLI): ``transform`` for one day, or
+    for several at once (``clickstream run`` after loading them: one incremental run instead of one a day)."""
     return transform(settings, day, full_refresh, run_id)

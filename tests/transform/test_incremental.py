@@ -143,6 +143,20 @@ def test_loading_days_out_of_order_equals_a_full_rebuild(con, transform_settings
     assert snapshot(con) == full_rebuild(rows)
 
 
+@pytest.mark.parametrize("batches", [[4, 3, 5], [1, 10, 1]])
+def test_transforming_several_loaded_days_at_once_equals_a_full_rebuild(con, transform_settings, full_rebuild,
+                                                                         files, batches):
+    loaded: set[date] = set()
+    remaining = DAYS.copy()
+    for size in batches:
+        batch, remaining = remaining[:size], remaining[size:]
+        loaded.update(batch)
+        publish(con, raw_rows(files, loaded))
+        summary = run_transform(con, transform_settings, batch)
+        assert summary["partition_dates"] == [day.isoformat() for day in batch]
+        assert snapshot(con) == full_rebuild(raw_rows(files, loaded)), batch
+
+
 def test_rerunning_a_day_changes_nothing(con, transform_settings, files):
     publish(con, raw_rows(files, set(DAYS)))
     run_transform(con, transform_settings, None)
