@@ -33,7 +33,8 @@ Processes one **partition** (a UTC calendar day of `raw/events_YYYY-MM-DD.csv`):
 processes the 24th), so `airflow dags test clickstream_elt 2025-02-24` and a trigger with logical date
 2025-02-24 process 2025-02-24, and `airflow backfill create --dag-id clickstream_elt --from-date 2025-02-01
 --to-date 2025-02-28` processes every day of February 2025. A run without a logical date processes the day
-before it was triggered. `full_refresh` reloads unchanged files and rebuilds every model.
+before it was triggered. A stage whose inputs are unchanged since it last ran skips and says why;
+`full_refresh` makes every stage do its work again (revalidate, reload, rebuild every model, re-check).
 A failed gate fails the task without retries and emails `CLICKSTREAM_ALERT_EMAILS`.
 """
 
@@ -82,7 +83,8 @@ def _run_stage(stage: str, context: dict) -> dict:
             False,
             type="boolean",
             title="Full refresh",
-            description="Reload files already loaded and rebuild every model from scratch.",
+            description="Every stage does its work even when its inputs are unchanged: revalidate and reload the "
+            "files, rebuild every model from scratch, write the report and check the day again.",
         ),
     },
 )
