@@ -26,10 +26,13 @@ FILTERS = {
 
 @cache
 def _environment(autoescape: bool):
+    """The templates' environment, once per process. Compiling the two templates costs 0.13 s; Jinja2's bytecode
+    cache (in the temp folder, per user, checked against the templates' change times) spares a new process that."""
     import jinja2
 
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
