@@ -51,6 +51,7 @@ SCHEDULED = [datetime.now(UTC).date() - timedelta(days=n) for n in (2, 1)]
 SERVICES = ("postgres", "redis", "mailpit", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
             "airflow-triggerer", "airflow-worker")
 ARTIFACTS = ROOT / "test-artifacts" / "deploy"
+DURATIONS = ARTIFACTS / "task-durations.json"  # the triggered day's tasks, kept whether the run passes or fails
 RUN_TIMEOUT = 600
 
 
@@ -191,7 +192,9 @@ def fill_env(folder: Path, web_port: int, mail_port: int) -> str:
 def generate_days(data_dir: Path) -> None:
     from clickstream.generate import generate
 
-    generate(data_dir, FIRST, len(DAYS), events_per_day=800, seed=11, truth=True)
+    # Real-size days, as `make data` makes them (3,500 events, seed 7): the triggered day's task durations are
+    # the deployment's figures (docs/deployment.md, "Warm workers").
+    generate(data_dir, FIRST, len(DAYS), events_per_day=3500, seed=7, truth=True)
     recent = data_dir.parent / "recent"
     generate(recent, SCHEDULED[0], len(SCHEDULED), events_per_day=200, seed=12, truth=False)
     for day in SCHEDULED:
@@ -310,7 +313,30 @@ def test_1_every_service_reaches_healthy_and_init_completes(stack, api):
     assert init.stdout.strip() == "0"
 
 
-def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(stack, api):
+def seconds(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def record_durations(api: httpx.Client, run: dict[str, Any], instances: dict[str, dict[str, Any]],
+                     events: int) -> dict[str, Any]:
+    """Each task's start, end and seconds as the REST API reports them, written to DURATIONS; the other runs
+    that ran meanwhile are named, since they share the worker and its 2 cores."""
+    tasks = {task: {"start": instances[task]["start_date"], "end": instances[task]["end_date"],
+                    "seconds": round(seconds(instances[task]["start_date"], instances[task]["end_date"]), 2)}
+             for task in STAGES}
+    runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"limit": 100}).json()["dag_runs"]
+    beside = sorted(other["dag_run_id"] for other in runs if other["dag_run_id"] != run["dag_run_id"]
+                    and other["start_date"] and other["start_date"] < run["end_date"]
+                    and (other["end_date"] or run["end_date"]) > run["start_date"])
+    record = {"run_id": run["dag_run_id"], "partition_date": TRIGGERED.isoformat(), "events": events,
+              "tasks": tasks, "task_seconds": round(sum(task["seconds"] for task in tasks.values()), 2),
+              "run_seconds": round(seconds(run["start_date"], run["end_date"]), 2), "runs_beside": beside}
+    DURATIONS.parent.mkdir(parents=True, exist_ok=True)
+    DURATIONS.write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(stack, api, capsys):
     assert DAG_ID in [dag["dag_id"] for dag in api.get("/api/v2/dags").json()["dags"]]
     assert api.patch(f"/api/v2/dags/{DAG_ID}", json={"is_paused": False}).status_code == 200  # "switch it on"
     response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns",
@@ -320,6 +346,14 @@ def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(
     run = wait_for_run(stack, api, run_id)
     assert run["state"] == "success", failed_tasks(stack, api, run_id)
     instances = task_instances(api, run_id)
+    events = json.loads((stack.data_dir / "truth.json").read_text())["partitions"][TRIGGERED.isoformat()]["rows"]
+    durations = record_durations(api, run, instances, events)
+    with capsys.disabled():
+        print(f"\n{TRIGGERED} ({events} events): "
+              + ", ".join(f"{task} {durations['tasks'][task]['seconds']:.1f} s" for task in STAGES)
+              + f"; tasks {durations['task_seconds']:.1f} s, run {durations['run_seconds']:.1f} s"
+              + (f" (beside {', '.join(durations['runs_beside'])})" if durations["runs_beside"] else "")
+              + f"; in {DURATIONS}")
     worker = stack.compose("ps", "--quiet", "airflow-worker").stdout.strip()[:12]  # a container's hostname
     assert {task: ti["hostname"] for task, ti in instances.items()} == dict.fromkeys(STAGES, worker)
     idle(stack, api)
