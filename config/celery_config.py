@@ -1,0 +1,37 @@
+"""Celery settings of the Docker deployment: Airflow's defaults, and warm workers (docs/deployment.md).
+
+docker-compose.yaml names ``CELERY_CONFIG`` in ``[celery] celery_config_options``; Airflow puts
+``$AIRFLOW_HOME/config`` (this folder) on ``sys.path`` and imports it wherever it builds the Celery app: the
+workers, the scheduler, the health checks. So importing it must stay cheap; the libraries are imported by
+the handler below, in a worker only.
+
+Celery sends ``worker_init`` once, in a worker's main process, before it starts its prefork pool. What
+``preload`` imports there is inherited by every pool process, and by every task the task SDK's supervisor
+forks from one (``os.fork`` on Linux), so a task finds Great Expectations and duckdb already imported.
+``worker_process_init`` would be the wrong place: it runs in each pool process, and Celery kills a pool
+process whose handlers take more than 4 s.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
+from celery.signals import worker_init
+
+CELERY_CONFIG = DEFAULT_CELERY_CONFIG
+
+
+@worker_init.connect
+def warm_worker(**_: object) -> None:
+    """Preload the stages' libraries when ``CLICKSTREAM_PRELOAD`` is on (the default)."""
+    from clickstream.settings import get_settings
+
+    if not get_settings().preload:
+        return
+    from clickstream.warm import preload
+
+    preload()
+    # As Airflow does after its own preload: keep the objects out of the collector, so that a pool process
+    # does not write to (and so copy) the pages it shares with the others. Airflow unfreezes on worker_ready.
+    gc.freeze()
