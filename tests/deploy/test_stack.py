@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -53,6 +54,26 @@ SERVICES = ("postgres", "redis", "mailpit", "airflow-apiserver", "airflow-schedu
 ARTIFACTS = ROOT / "test-artifacts" / "deploy"
 DURATIONS = ARTIFACTS / "task-durations.json"  # the triggered day's tasks, kept whether the run passes or fails
 RUN_TIMEOUT = 600
+# Inside the worker's container: the shared libraries mapped into the process that preloaded (argv[1]) and into each
+# of its Celery pool processes (named ForkPoolWorker until their first task, then after the task's supervisor).
+POOL_PROBE = r"""
+import json, os, sys
+MARKS = {"duckdb": "/_duckdb.", "scipy": "/scipy/", "polars": "/_polars_runtime"}  # (numpy maps a libscipy_openblas)
+def libraries(pid):
+    maps = open(f"/proc/{pid}/maps").read()
+    return {name: mark in maps for name, mark in MARKS.items()}
+main = int(sys.argv[1])
+pool = {}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        ppid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+        name = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+        if ppid == main and ("ForkPoolWorker" in name or "airflow supervisor" in name):
+            pool[pid] = libraries(pid)
+    except OSError:
+        continue
+print(json.dumps({"main": libraries(main), "pool": pool}))
+"""
 
 
 @dataclass
@@ -151,6 +172,11 @@ class Stack:
         if not logs:
             return f"(no log of {task_id} under logs/)"
         return "\n".join(logs[-1].read_text(errors="replace").splitlines()[-lines:])
+
+    def preloads(self) -> list[tuple[str, int]]:
+        """Each preload line the workers logged (clickstream.warm): what was imported in how long, and by which pid."""
+        log = self.compose("logs", "--no-color", "airflow-worker").stdout
+        return [(what, int(pid)) for what, pid in re.findall(r"clickstream preload: (.+?) \(pid (\d+)\)", log)]
 
     def keep_logs(self) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -318,7 +344,7 @@ def seconds(start: str, end: str) -> float:
 
 
 def record_durations(api: httpx.Client, run: dict[str, Any], instances: dict[str, dict[str, Any]],
-                     events: int) -> dict[str, Any]:
+                     events: int, preloads: list[tuple[str, int]]) -> dict[str, Any]:
     """Each task's start, end and seconds as the REST API reports them, written to DURATIONS; the other runs
     that ran meanwhile are named, since they share the worker and its 2 cores."""
     tasks = {task: {"start": instances[task]["start_date"], "end": instances[task]["end_date"],
@@ -330,7 +356,8 @@ def record_durations(api: httpx.Client, run: dict[str, Any], instances: dict[str
                     and (other["end_date"] or run["end_date"]) > run["start_date"])
     record = {"run_id": run["dag_run_id"], "partition_date": TRIGGERED.isoformat(), "events": events,
               "tasks": tasks, "task_seconds": round(sum(task["seconds"] for task in tasks.values()), 2),
-              "run_seconds": round(seconds(run["start_date"], run["end_date"]), 2), "runs_beside": beside}
+              "run_seconds": round(seconds(run["start_date"], run["end_date"]), 2), "runs_beside": beside,
+              "worker_preload": [what for what, _ in preloads]}
     DURATIONS.parent.mkdir(parents=True, exist_ok=True)
     DURATIONS.write_text(json.dumps(record, indent=2) + "\n")
     return record
@@ -347,7 +374,7 @@ def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(
     assert run["state"] == "success", failed_tasks(stack, api, run_id)
     instances = task_instances(api, run_id)
     events = json.loads((stack.data_dir / "truth.json").read_text())["partitions"][TRIGGERED.isoformat()]["rows"]
-    durations = record_durations(api, run, instances, events)
+    durations = record_durations(api, run, instances, events, stack.preloads())
     with capsys.disabled():
         print(f"\n{TRIGGERED} ({events} events): "
               + ", ".join(f"{task} {durations['tasks'][task]['seconds']:.1f} s" for task in STAGES)
@@ -361,6 +388,16 @@ def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(
     expected = truth(stack, TRIGGERED)
     assert warehouse(stack, "SELECT sum(rows_loaded) FROM load_audit WHERE run_id = ?", [run_id]) == [(expected,)]
     assert warehouse(stack, "SELECT count(*) FROM raw_events WHERE partition_date = ?", [TRIGGERED]) == [(expected,)]
+
+
+def test_2b_the_worker_preloaded_its_libraries_before_it_forked_the_tasks(stack, api):
+    preloads = stack.preloads()
+    assert len(preloads) == 1 and "great_expectations" in preloads[0][0], preloads  # one worker, started once
+    found = stack.compose("exec", "-T", "airflow-worker", "python", "-c", POOL_PROBE, str(preloads[0][1]))
+    processes = json.loads(found.stdout.strip().splitlines()[-1])
+    warm = {"duckdb": True, "scipy": True, "polars": False}  # scipy: Great Expectations; polars is left to the tasks
+    assert processes["main"] == warm
+    assert processes["pool"] == dict.fromkeys(processes["pool"], warm) and len(processes["pool"]) == 16, processes
 
 
 def test_3_the_report_is_served_to_signed_in_users_only(stack, api):
