@@ -15,6 +15,7 @@ process whose handlers take more than 4 s.
 from __future__ import annotations
 
 import gc
+import sys
 
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 from celery.signals import worker_init
@@ -25,9 +26,7 @@ CELERY_CONFIG = DEFAULT_CELERY_CONFIG
 @worker_init.connect
 def warm_worker(**_: object) -> None:
     """Preload the stages' libraries when ``CLICKSTREAM_PRELOAD`` is on (the default)."""
-    from clickstream.settings import get_settings
-
-    if not get_settings().preload:
+    if not preload_enabled():
         return
     from clickstream.warm import preload
 
@@ -35,3 +34,17 @@ def warm_worker(**_: object) -> None:
     # As Airflow does after its own preload: keep the objects out of the collector, so that a pool process
     # does not write to (and so copy) the pages it shares with the others. Airflow unfreezes on worker_ready.
     gc.freeze()
+
+
+def preload_enabled() -> bool:
+    """``CLICKSTREAM_PRELOAD``, read through the pipeline's settings, whose modules are then dropped again: a
+    module the worker holds is the one its tasks get, and an edit to the mounted include/ must reach them."""
+    known = set(sys.modules)
+    from clickstream.settings import get_settings
+
+    try:
+        return get_settings().preload
+    finally:
+        for name in set(sys.modules) - known:
+            if name.split(".")[0] == "clickstream":
+                del sys.modules[name]

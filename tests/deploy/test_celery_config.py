@@ -25,6 +25,7 @@ facts = {"module": sys.modules["celery_config"].__file__,
          "gx_with_the_app": "great_expectations" in sys.modules}
 worker_init.send(sender=None)
 facts["gx_in_the_worker"] = "great_expectations" in sys.modules
+facts["clickstream_in_the_worker"] = sorted(name for name in sys.modules if name.split(".")[0] == "clickstream")
 print(json.dumps(facts))
 """
 
@@ -72,6 +73,11 @@ def test_building_the_celery_app_imports_no_heavy_library(worker):
 
 def test_a_starting_worker_preloads_great_expectations(worker):
     assert worker["gx_in_the_worker"] is True
+
+
+def test_the_worker_keeps_no_pipeline_module_for_its_tasks(worker):
+    # A task gets the modules its worker holds: the stages' and the settings' must come from the mounted include/.
+    assert worker["clickstream_in_the_worker"] == ["clickstream", "clickstream.warm"]
 
 
 def test_clickstream_preload_false_keeps_the_worker_cold(tmp_path):
