@@ -24,6 +24,9 @@ USER airflow
 RUN pip install --no-cache-dir --constraint constraints.txt \
         "apache-airflow==${AIRFLOW_VERSION}" --editable .
 
-# The DAG and plugins, so that a worker started from this image on another host has the code too.
+# The DAG, the plugins and config/ (airflow.cfg, and the Celery settings every container's
+# AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS names), so that a worker started from this image on another host
+# has them too.
 COPY --chown=airflow:0 dags/ dags/
 COPY --chown=airflow:0 plugins/ plugins/
+COPY --chown=airflow:0 config/ config/

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     gx_keep_days: int = Field(
         90, gt=0, description="Days of gate runs kept in the GX Data Docs (gate_results keeps every run)."
     )
+    preload: bool = Field(
+        True, description="Deployed Celery workers import Great Expectations, duckdb, pyarrow and pandas once, "
+        "before they fork their tasks (docs/deployment.md, Warm workers)."
+    )
 
     # validate
     max_quarantine_rate: float = Field(0.05, ge=0, le=1, description="Critical: quarantined share of a day.")

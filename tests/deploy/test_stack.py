@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -51,7 +52,31 @@ SCHEDULED = [datetime.now(UTC).date() - timedelta(days=n) for n in (2, 1)]
 SERVICES = ("postgres", "redis", "mailpit", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
             "airflow-triggerer", "airflow-worker")
 ARTIFACTS = ROOT / "test-artifacts" / "deploy"
+DURATIONS = ARTIFACTS / "task-durations.json"  # the triggered day's tasks, kept whether the run passes or fails
 RUN_TIMEOUT = 600
+# Inside the worker's container: the shared libraries mapped into the process that preloaded (argv[1]) and into each
+# of its Celery pool processes (named ForkPoolWorker until their first task, then after the task's supervisor).
+POOL_PROBE = r"""
+import json, os, sys
+MARKS = {"duckdb": "/_duckdb.", "scipy": "/scipy/", "polars": "/_polars_runtime"}  # (numpy maps a libscipy_openblas)
+def libraries(pid):
+    maps = open(f"/proc/{pid}/maps").read()
+    return {name: mark in maps for name, mark in MARKS.items()}
+main = int(sys.argv[1])
+pool, unreadable = {}, []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        ppid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+        name = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+    except OSError:
+        continue  # gone
+    if ppid == main and int(pid) != os.getpid() and ("ForkPoolWorker" in name or "airflow supervisor" in name):
+        try:
+            pool[pid] = libraries(pid)
+        except OSError:
+            unreadable.append(pid)
+print(json.dumps({"main": libraries(main), "pool": pool, "unreadable": unreadable}))
+"""
 
 
 @dataclass
@@ -151,6 +176,11 @@ class Stack:
             return f"(no log of {task_id} under logs/)"
         return "\n".join(logs[-1].read_text(errors="replace").splitlines()[-lines:])
 
+    def preloads(self) -> list[tuple[str, int]]:
+        """Each preload line the workers logged (clickstream.warm): what was imported in how long, and by which pid."""
+        log = self.compose("logs", "--no-color", "airflow-worker").stdout
+        return [(what, int(pid)) for what, pid in re.findall(r"clickstream preload: (.+?) \(pid (\d+)\)", log)]
+
     def keep_logs(self) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for service in (*SERVICES, "airflow-init"):
@@ -191,7 +221,9 @@ def fill_env(folder: Path, web_port: int, mail_port: int) -> str:
 def generate_days(data_dir: Path) -> None:
     from clickstream.generate import generate
 
-    generate(data_dir, FIRST, len(DAYS), events_per_day=800, seed=11, truth=True)
+    # Real-size days, as `make data` makes them (3,500 events, seed 7): the triggered day's task durations are
+    # the deployment's figures (docs/deployment.md, "Warm workers").
+    generate(data_dir, FIRST, len(DAYS), events_per_day=3500, seed=7, truth=True)
     recent = data_dir.parent / "recent"
     generate(recent, SCHEDULED[0], len(SCHEDULED), events_per_day=200, seed=12, truth=False)
     for day in SCHEDULED:
@@ -310,7 +342,45 @@ def test_1_every_service_reaches_healthy_and_init_completes(stack, api):
     assert init.stdout.strip() == "0"
 
 
-def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(stack, api):
+def test_1b_the_worker_preloaded_its_libraries_before_it_started_its_pool(stack, api):
+    # Before any task: a pool process that has run one holds the task's token and is made unreadable (non-dumpable)
+    # by Airflow's supervisor.
+    preloads = stack.preloads()
+    assert len(preloads) == 1 and "great_expectations" in preloads[0][0], preloads  # one worker, started once
+    found = stack.compose("exec", "-T", "airflow-worker", "python", "-c", POOL_PROBE, str(preloads[0][1]))
+    processes = json.loads(found.stdout.strip().splitlines()[-1])
+    warm = {"duckdb": True, "scipy": True, "polars": False}  # scipy: Great Expectations; polars is left to the tasks
+    assert processes["main"] == warm
+    # Airflow's default [celery] worker_concurrency: 16 pool processes.
+    assert (processes["pool"], processes["unreadable"]) == (dict.fromkeys(processes["pool"], warm), [])
+    assert len(processes["pool"]) == 16
+
+
+def seconds(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def record_durations(api: httpx.Client, run: dict[str, Any], instances: dict[str, dict[str, Any]],
+                     events: int, preloads: list[tuple[str, int]]) -> dict[str, Any]:
+    """Each task's start, end and seconds as the REST API reports them, written to DURATIONS; the other runs
+    that ran meanwhile are named, since they share the worker and its 2 cores."""
+    tasks = {task: {"start": instances[task]["start_date"], "end": instances[task]["end_date"],
+                    "seconds": round(seconds(instances[task]["start_date"], instances[task]["end_date"]), 2)}
+             for task in STAGES}
+    runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"limit": 100}).json()["dag_runs"]
+    beside = sorted(other["dag_run_id"] for other in runs if other["dag_run_id"] != run["dag_run_id"]
+                    and other["start_date"] and other["start_date"] < run["end_date"]
+                    and (other["end_date"] or run["end_date"]) > run["start_date"])
+    record = {"run_id": run["dag_run_id"], "partition_date": TRIGGERED.isoformat(), "events": events,
+              "tasks": tasks, "task_seconds": round(sum(task["seconds"] for task in tasks.values()), 2),
+              "run_seconds": round(seconds(run["start_date"], run["end_date"]), 2), "runs_beside": beside,
+              "worker_preload": [what for what, _ in preloads]}
+    DURATIONS.parent.mkdir(parents=True, exist_ok=True)
+    DURATIONS.write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(stack, api, capsys):
     assert DAG_ID in [dag["dag_id"] for dag in api.get("/api/v2/dags").json()["dags"]]
     assert api.patch(f"/api/v2/dags/{DAG_ID}", json={"is_paused": False}).status_code == 200  # "switch it on"
     response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns",
@@ -320,6 +390,14 @@ def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(
     run = wait_for_run(stack, api, run_id)
     assert run["state"] == "success", failed_tasks(stack, api, run_id)
     instances = task_instances(api, run_id)
+    events = json.loads((stack.data_dir / "truth.json").read_text())["partitions"][TRIGGERED.isoformat()]["rows"]
+    durations = record_durations(api, run, instances, events, stack.preloads())
+    with capsys.disabled():
+        print(f"\n{TRIGGERED} ({events} events): "
+              + ", ".join(f"{task} {durations['tasks'][task]['seconds']:.1f} s" for task in STAGES)
+              + f"; tasks {durations['task_seconds']:.1f} s, run {durations['run_seconds']:.1f} s"
+              + (f" (beside {', '.join(durations['runs_beside'])})" if durations["runs_beside"] else "")
+              + f"; in {DURATIONS}")
     worker = stack.compose("ps", "--quiet", "airflow-worker").stdout.strip()[:12]  # a container's hostname
     assert {task: ti["hostname"] for task, ti in instances.items()} == dict.fromkeys(STAGES, worker)
     idle(stack, api)
