@@ -16,6 +16,7 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -275,12 +276,18 @@ def _safe(text: str) -> str:
 def definition(settings: Settings) -> str:
     """What a validation's outcome depends on besides the files: the code that judges rows, the settings it reads,
     the quarantine suite and the user-agent parser's version. A validation under another definition is stale."""
+    parts = [_code_digest(), gates.definition(quarantine_suite(settings)),
+             json.dumps([settings.event_names, settings.conversion_events])]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@cache
+def _code_digest() -> str:
+    """The validation code and the versions of the packages it leans on, once per process."""
     from clickstream.useragents import parser_version
 
-    code = [Path(__file__).with_name(name).read_bytes() for name in VALIDATION_CODE]
-    parts = [*(hashlib.sha256(text).hexdigest() for text in code), gates.definition(quarantine_suite(settings)),
-             json.dumps([settings.event_names, settings.conversion_events]), parser_version(), pl.__version__]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    code = b"".join(Path(__file__).with_name(name).read_bytes() for name in VALIDATION_CODE)
+    return hashlib.sha256(code + f"{parser_version()};polars={pl.__version__}".encode()).hexdigest()
 
 
 def _unchanged(settings: Settings, day: date, paths: list[Path], current: str) -> dict[str, Any] | None:
