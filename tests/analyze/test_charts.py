@@ -8,13 +8,15 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from clickstream.report import build, charts
+from clickstream.report import build, charts, render
+from clickstream.report.data import Window, collect
 from clickstream.report.plot import Scale, nice_ticks
 from clickstream.report.svg import compact_money, percent, text_width, thousands
+from clickstream.warehouse import connect
 
 NS = "{http://www.w3.org/2000/svg}"
 DAYS = [date(2025, 3, 4) + timedelta(days=i) for i in range(5)]
@@ -47,6 +49,10 @@ ALL = {
     "devices": lambda: charts.devices(DEVICES, build.DIMENSIONS),
     "lead_velocity": lambda: charts.lead_velocity(VELOCITY),
     "loads": lambda: charts.loads(LOADS),
+    "trend, narrow": lambda: charts.trend(DAILY, DAYS[2], width=charts.HALF),
+    "channels, narrow": lambda: charts.channels(CHANNELS, width=charts.HALF),
+    "attribution, narrow": lambda: charts.attribution(ATTRIBUTION, build.MODELS, width=charts.HALF),
+    "devices, narrow": lambda: charts.devices(DEVICES, build.DIMENSIONS, width=charts.HALF),
 }
 
 
@@ -185,6 +191,28 @@ def test_a_long_window_shows_every_few_dates_and_always_the_partitions_in_bold()
 def test_channels_have_their_colour_in_every_panel():
     bars = shapes(svg_of(charts.channels(CHANNELS)), "rect", "bar")
     assert [bar.get("fill") for bar in bars] == [charts.channel_colour(row["channel"]) for row in CHANNELS] * 3
+
+
+def test_a_narrow_chart_puts_its_panels_one_under_the_other_each_with_its_names():
+    root = svg_of(charts.channels(CHANNELS, width=charts.HALF))
+    titles = shapes(root, "text", "title")
+    assert [(e.text, e.get("x")) for e in titles] == [("Sessions", "0"), ("Revenue (USD)", "0"),
+                                                      ("Conversion rate", "0")]
+    assert [float(e.get("y")) for e in titles] == sorted(float(e.get("y")) for e in titles)
+    assert texts(root).count("Organic Social Partners Network") == 3
+    assert root.get("width") == "480"
+
+
+def test_the_page_offers_a_charts_narrow_layout_on_phones(sample):
+    window = Window(sample.last, sample.settings.report_window_days)
+    with connect(sample.settings.warehouse_path, read_only=True) as con:
+        report = build.build(collect(con, window), window, "r", datetime.now(UTC), 7, 7.0)
+    wide, narrow, channels = ALL["trend"](), ALL["trend, narrow"](), ALL["channels"]()
+    report.charts = {**{name: None for name in ("funnel", "attribution", "devices", "lead_velocity", "loads")},
+                     "trend": wide, "trend_narrow": narrow, "channels": channels}
+    html = render.html(report)
+    assert f'<picture><source media="(max-width: 640px)" srcset="{narrow}"><img class="chart" src="{wide}"' in html
+    assert f'<picture><img class="chart" src="{channels}"' in html
 
 
 def test_an_unknown_channel_keeps_one_spare_colour():

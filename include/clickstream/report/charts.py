@@ -3,6 +3,8 @@
 Each function takes the report's rows and returns a ``data:image/svg+xml;base64,...`` URI, or None when
 there is nothing to draw (the template then says why). Full-width charts are laid out 960 units wide,
 half-width ones 480: about a pixel a unit in the page's desktop column, scaled by the ``viewBox`` elsewhere.
+On a phone a 960-unit chart shrinks to a third, too small to read, so the full-width ones also draw
+for a narrower ``width`` (``HALF``), their panels one under the other, for the page to show there.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ ACCENT, PALE = "#1F5F9E", "#9DBEDC"
 FUNNEL_COLOURS = (ACCENT, "#3F7FBF", "#6C9FD1", "#59A14F")
 LOAD_COLOURS = {"Loaded": PALE, "Quarantined": "#E15759", "Duplicates": "#EDC948"}
 WIDE, HALF = 960.0, 480.0  # the page's content column and half of it
+ACROSS = 700.0  # narrower than this, panels go one under the other
 
 
 def channel_colour(channel: str) -> str:
@@ -66,7 +69,7 @@ def _widest(labels: Sequence[str], size: float = LABEL) -> float:
     return max((text_width(label, size) for label in labels), default=0.0)
 
 
-def trend(daily: Sequence[dict[str, Any]], day: Any) -> str | None:
+def trend(daily: Sequence[dict[str, Any]], day: Any, *, width: float = WIDE) -> str | None:
     """Sessions, orders and revenue per day of the window, one panel each; the partition's bars darker."""
     if not daily:
         return None
@@ -74,26 +77,28 @@ def trend(daily: Sequence[dict[str, Any]], day: Any) -> str | None:
               ("revenue", "Revenue (USD)", compact_money, False))
     scales = [Scale.of([row[key] for row in daily], label, integer=integer) for key, _, label, integer in panels]
     left = max(scale.widest() for scale in scales) + 10
-    width = WIDE - left - 4
+    plot = width - left - 4
     dates = [row["date"] for row in daily]
     partition = dates.index(day) if day in dates else None
     colours = [ACCENT if index == partition else PALE for index in range(len(daily))]
-    d = Drawing(WIDE, f"Sessions, orders and revenue per day, {fmt.span(dates[0], dates[-1])}"
-                      + (f"; {fmt.short_day(day)} highlighted" if partition is not None else ""))
+    d = Drawing(width, f"Sessions, orders and revenue per day, {fmt.span(dates[0], dates[-1])}"
+                       + (f"; {fmt.short_day(day)} highlighted" if partition is not None else ""))
     y = 0.0
     for (key, name, _, _), scale in zip(panels, scales, strict=True):
         title(d, 0, y + 10, name)
-        box = Box(left, y + 30, width, 100)
+        box = Box(left, y + 30, plot, 100)
         value_axis(d, box, scale, horizontal=False)
         bars(d, box, [Series(name, [row[key] for row in daily], colours)], scale, horizontal=False, band=0.72)
         y = box.bottom + 14
     keep = len(dates) - 1 if partition is None else partition
-    labels = thin([fmt.short_day(date) for date in dates], width / len(dates), keep)
-    plan = ColumnLabels.plan(labels, width / len(dates))
-    plan.draw(d, Box(left, 0, width, box.bottom), bold=partition)
-    note = "Date (UTC); the report's partition in dark blue" if partition is not None else "Date (UTC)"
-    axis_title(d, left + width / 2, box.bottom + plan.height + 10, note)
-    return d.uri(box.bottom + plan.height + 20)
+    labels = thin([fmt.short_day(date) for date in dates], plot / len(dates), keep)
+    plan = ColumnLabels.plan(labels, plot / len(dates))
+    plan.draw(d, Box(left, 0, plot, box.bottom), bold=partition)
+    note = wrap("Date (UTC); the report's partition in dark blue" if partition is not None else "Date (UTC)",
+                width - 8, LABEL)
+    for number, line in enumerate(note):
+        axis_title(d, left + plot / 2, box.bottom + plan.height + 10 + LABEL * LINE * number, line)
+    return d.uri(box.bottom + plan.height + 20 + LABEL * LINE * (len(note) - 1))
 
 
 def funnel(steps: Sequence[dict[str, Any]]) -> str | None:
@@ -121,8 +126,9 @@ def funnel(steps: Sequence[dict[str, Any]]) -> str | None:
     return d.uri(y + 4)
 
 
-def channels(rows: Sequence[dict[str, Any]]) -> str | None:
-    """Sessions, revenue and conversion rate per channel, three panels sharing the channel names."""
+def channels(rows: Sequence[dict[str, Any]], *, width: float = WIDE) -> str | None:
+    """Sessions, revenue and conversion rate per channel: three panels side by side sharing the channel names,
+    or one under the other when ``width`` is narrow."""
     rows = [row for row in rows if row["sessions"] or row["revenue"]]
     if not rows:
         return None
@@ -132,33 +138,37 @@ def channels(rows: Sequence[dict[str, Any]]) -> str | None:
               ("conversion_rate", "Conversion rate", percent, False))
     scales = [Scale.of([row[key] or 0 for row in rows], label, bins=3, integer=integer)
               for key, _, label, integer in panels]
-    left, right = _widest(names) + 10, scales[-1].widest() / 2 + 4
+    left, right = _widest(names) + 10, max(scale.widest() for scale in scales) / 2 + 4
     gap = max(a.widest() / 2 + b.widest() / 2 + 16 for a, b in zip(scales, scales[1:], strict=False))
-    width = (WIDE - left - 2 * gap - right) / 3
-    d = Drawing(WIDE, "Sessions, revenue and conversion rate by channel, in the window")
+    across = width >= ACROSS
+    plot = (width - left - 2 * gap - right) / 3 if across else width - left - right
+    step = 26 * len(rows) + 26 + (0 if across else TICK * 2 + 16)  # one panel under the next
+    d = Drawing(width, "Sessions, revenue and conversion rate by channel, in the window")
     for number, ((key, name, _, _), scale) in enumerate(zip(panels, scales, strict=True)):
-        box = Box(left + number * (width + gap), 26, width, 26 * len(rows))
-        title(d, box.x, 10, name)
+        box = (Box(left + number * (plot + gap), 26, plot, 26 * len(rows)) if across
+               else Box(left, 26 + number * step, plot, 26 * len(rows)))
+        title(d, box.x if across else 0, box.y - 16, name)
         value_axis(d, box, scale, horizontal=True)
         bars(d, box, [Series(name, [row[key] or 0 for row in rows], colours)], scale, horizontal=True)
-    row_labels(d, Box(left, 26, width, 26 * len(rows)), names)
-    return d.uri(26 + 26 * len(rows) + TICK * 2 + 4)
+        if number == 0 or not across:
+            row_labels(d, box, names)
+    return d.uri(box.bottom + TICK * 2 + 4)
 
 
-def attribution(rows: Sequence[dict[str, Any]], models: dict[str, str]) -> str | None:
+def attribution(rows: Sequence[dict[str, Any]], models: dict[str, str], *, width: float = WIDE) -> str | None:
     """Revenue credited to each channel under each model, grouped by channel; a legend names the models."""
     if not rows or not any(row[model] for row in rows for model in models):
         return None
     scale = Scale.of([row[model] for row in rows for model in models], compact_money, bins=5)
     names = [row["channel"] for row in rows]
     base = scale.widest() + 10
-    plan = ColumnLabels.plan(names, (WIDE - base - 4) / len(rows), size=LABEL)
-    left = base + plan.reach((WIDE - base - 4) / len(rows), LABEL)
-    width = WIDE - left - 4
-    d = Drawing(WIDE, "Revenue credited to each channel under " + ", ".join(models.values()))
+    plan = ColumnLabels.plan(names, (width - base - 4) / len(rows), size=LABEL)
+    left = base + plan.reach((width - base - 4) / len(rows), LABEL)
+    plot = width - left - 4
+    d = Drawing(width, "Revenue credited to each channel under " + ", ".join(models.values()))
     title(d, 0, 10, "Revenue credited in the window (USD)")
-    rows_of_legend = legend_rows([(label, MODEL_COLOURS[model]) for model, label in models.items()], width)
-    box = Box(left, 26 + legend(d, left, 24, rows_of_legend) + 10, width, 230)
+    rows_of_legend = legend_rows([(label, MODEL_COLOURS[model]) for model, label in models.items()], width - 4)
+    box = Box(left, 26 + legend(d, 0, 24, rows_of_legend) + 10, plot, 230)
     value_axis(d, box, scale, horizontal=False)
     bars(d, box, [Series(label, [row[model] for row in rows], MODEL_COLOURS[model]) for model, label in models.items()],
          scale, horizontal=False, band=0.8)
@@ -166,33 +176,42 @@ def attribution(rows: Sequence[dict[str, Any]], models: dict[str, str]) -> str |
     return d.uri(box.bottom + plan.height + 6)
 
 
-def devices(groups: dict[str, Sequence[dict[str, Any]]], titles: dict[str, str], top: int = 6) -> str | None:
-    """Conversion rate by device type, operating system and browser (the ``top`` by sessions), on one scale."""
+def devices(groups: dict[str, Sequence[dict[str, Any]]], titles: dict[str, str], top: int = 6, *,
+            width: float = WIDE) -> str | None:
+    """Conversion rate by device type, operating system and browser (the ``top`` by sessions), on one scale:
+    three panels side by side, or one under the other when ``width`` is narrow."""
     if not any(row["conversion_rate"] for rows in groups.values() for row in rows):
         return None
     panels = [list(groups.get(dimension, []))[:top] for dimension in titles]
     names = [[f"{row['value']} ({fmt.count(row['sessions'])})" for row in rows] for rows in panels]
     scale = Scale.of([row["conversion_rate"] or 0 for rows in panels for row in rows], percent, bins=3)
     gap, right = 34.0, scale.widest() / 2 + 4
+    across = width >= ACROSS
     lefts = [_widest(labels, TICK) + 10 for labels in names]
-    width = (WIDE - sum(lefts) - gap * (len(panels) - 1) - right) / len(panels)
+    if not across:  # one under the other: the bars start at one edge, so that they compare on the shared scale
+        lefts = [max(lefts)] * len(lefts)
+    plot = (width - sum(lefts) - gap * (len(panels) - 1) - right) / len(panels) if across else width - lefts[0] - right
     slots = max(len(rows) for rows in panels) or 1
-    d = Drawing(WIDE, "Conversion rate by " + ", ".join(title.lower() for title in titles.values()))
-    x = 0.0
+    d = Drawing(width, "Conversion rate by " + ", ".join(title.lower() for title in titles.values()))
+    x, y = 0.0, 26.0
     for rows, labels, left, name in zip(panels, names, lefts, titles.values(), strict=True):
-        box = Box(x + left, 26, width, 24 * slots)
-        title(d, x, 10, name)
+        count = slots if across else max(len(rows), 1)
+        box = Box(x + left, y, plot, 24 * count)
+        title(d, x, y - 16, name)
         value_axis(d, box, scale, horizontal=True)
         if rows:
             bars(d, box, [Series(name, [row["conversion_rate"] or 0 for row in rows], ACCENT)], scale,
-                 horizontal=True, band=0.65, slots=slots)
+                 horizontal=True, band=0.65, slots=count)
             for index, label in enumerate(labels):
                 d.text(box.x - 8, box.y + 24 * (index + 0.5), label, size=TICK, anchor="end", fill=INK)
         else:
             d.text(box.x + 6, box.y + 12, "No sessions", size=TICK)
-        axis_title(d, box.x + width / 2, box.bottom + TICK * 2 + 8, "Conversion rate", size=TICK)
-        x = box.right + gap
-    return d.uri(26 + 24 * slots + TICK * 3 + 8)
+        axis_title(d, box.x + plot / 2, box.bottom + TICK * 2 + 8, "Conversion rate", size=TICK)
+        if across:
+            x = box.right + gap
+        else:
+            y = box.bottom + TICK * 3 + 8 + 30
+    return d.uri(box.bottom + TICK * 3 + 8)
 
 
 def lead_velocity(buckets: Sequence[dict[str, Any]]) -> str | None:
