@@ -1,19 +1,34 @@
-"""The report's charts: matplotlib (Agg) figures as inline SVG data URIs, one colour per channel throughout.
+"""The report's charts as inline SVG data URIs, drawn with ``svg`` and ``plot``; one colour per channel throughout.
 
 Each function takes the report's rows and returns a ``data:image/svg+xml;base64,...`` URI, or None when
-there is nothing to draw (the template then says why). SVG ids are salted per chart, so the output is
-deterministic and the charts of one page never share ids.
+there is nothing to draw (the template then says why). Full-width charts are laid out 960 units wide,
+half-width ones 480: about a pixel a unit in the page's desktop column, scaled by the ``viewBox`` elsewhere.
+On a phone a 960-unit chart shrinks to a third, too small to read, so the full-width ones also draw
+for a narrower ``width`` (``HALF``), their panels one under the other, for the page to show there.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from clickstream.report import fmt
+from clickstream.report.plot import (
+    LINE,
+    Box,
+    ColumnLabels,
+    Scale,
+    Series,
+    axis_title,
+    bars,
+    legend,
+    legend_rows,
+    row_labels,
+    thin,
+    title,
+    value_axis,
+)
+from clickstream.report.svg import INK, LABEL, TICK, TITLE, Drawing, compact_money, percent, text_width, thousands, wrap
 
 CHANNEL_COLOURS = {
     "Direct": "#4E79A7",
@@ -36,8 +51,11 @@ MODEL_COLOURS = {
     "time_decay": "#C3A6D3",
     "last_non_direct": "#F6BE8A",
 }
-INK, MUTED, ACCENT, GRID = "#1F2937", "#9CA3AF", "#1F5F9E", "#E5E7EB"
-WIDTH = 9.6  # inches; the page's content column
+ACCENT, PALE = "#1F5F9E", "#9DBEDC"
+FUNNEL_COLOURS = (ACCENT, "#3F7FBF", "#6C9FD1", "#59A14F")
+LOAD_COLOURS = {"Loaded": PALE, "Quarantined": "#E15759", "Duplicates": "#EDC948"}
+WIDE, HALF = 960.0, 480.0  # the page's content column and half of it
+ACROSS = 700.0  # narrower than this, panels go one under the other
 
 
 def channel_colour(channel: str) -> str:
@@ -47,255 +65,198 @@ def channel_colour(channel: str) -> str:
     return EXTRA_COLOURS[sum(map(ord, channel)) % len(EXTRA_COLOURS)]
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+def _widest(labels: Sequence[str], size: float = LABEL) -> float:
+    return max((text_width(label, size) for label in labels), default=0.0)
 
 
-def _render(name: str, draw: Callable[[Any], Any]) -> str:
-    """Run ``draw(plt)`` (it returns the figure) under the report's style; the SVG as a data URI."""
-    plt = _pyplot()
-    style = {
-        "svg.hashsalt": f"clickstream-{name}",
-        "font.size": 9,
-        "axes.edgecolor": MUTED,
-        "axes.labelcolor": INK,
-        "axes.titlesize": 10,
-        "axes.titleweight": "bold",
-        "axes.titlelocation": "left",
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "xtick.color": INK,
-        "ytick.color": INK,
-        "axes.grid": True,
-        "grid.color": GRID,
-        "grid.linewidth": 0.8,
-        "axes.axisbelow": True,
-    }
-    with plt.rc_context(style):
-        figure = draw(plt)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-        plt.close(figure)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _thousands(value: float, _position: Any = None) -> str:
-    return f"{value:,.0f}"
-
-
-def _compact_money(value: float, _position: Any = None) -> str:
-    if abs(value) >= 1_000_000:
-        return f"${value / 1_000_000:,.1f}M"
-    if abs(value) >= 1_000:
-        return f"${value / 1_000:,.0f}k"
-    return f"${value:,.0f}"
-
-
-def _percent(value: float, _position: Any = None) -> str:
-    return f"{value * 100:.{1 if value < 0.1 else 0}f}%"
-
-
-def _ticks(axis: Any, bins: int = 4, integer: bool = False) -> None:
-    """At most ``bins`` intervals on an axis (whole numbers for counts): readable at small sizes."""
-    from matplotlib.ticker import MaxNLocator
-
-    axis.set_major_locator(MaxNLocator(nbins=bins, integer=integer))
-
-
-def _from_zero(axis: Any, which: str, values: Sequence[float], headroom: float = 1.12) -> None:
-    """Start the value axis at 0; an axis of zeros shows just 0 instead of made-up negative ticks."""
-    top = max([value or 0 for value in values] or [0])
-    limits = axis.set_ylim if which == "y" else axis.set_xlim
-    limits(0, top * headroom if top > 0 else 1)
-    if top <= 0:
-        (axis.set_yticks if which == "y" else axis.set_xticks)([0])
-
-
-def _formatter(function: Callable[[float, Any], str]) -> Any:
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(function)
-
-
-def trend(daily: Sequence[dict[str, Any]], day: Any) -> str | None:
-    """Sessions, orders and revenue per day of the window; the partition's bars darker."""
+def trend(daily: Sequence[dict[str, Any]], day: Any, *, width: float = WIDE) -> str | None:
+    """Sessions, orders and revenue per day of the window, one panel each; the partition's bars darker."""
     if not daily:
         return None
-
-    def draw(plt):
-        figure, axes = plt.subplots(3, 1, figsize=(WIDTH, 5.6), sharex=True)
-        positions = range(len(daily))
-        colours = [ACCENT if row["date"] == day else "#9DBEDC" for row in daily]
-        panels = (("sessions", "Sessions", _thousands), ("orders", "Orders", _thousands),
-                  ("revenue", "Revenue", _compact_money))
-        for axis, (key, label, formatter) in zip(axes, panels, strict=True):
-            axis.bar(positions, [row[key] for row in daily], color=colours, width=0.72)
-            axis.set_ylabel(label)
-            axis.yaxis.set_major_formatter(_formatter(formatter))
-            _ticks(axis.yaxis, integer=key != "revenue")
-            axis.grid(axis="x", visible=False)
-            _from_zero(axis, "y", [row[key] for row in daily])
-        step = max(1, math.ceil(len(daily) / 16))
-        ticks = list(range(0, len(daily), step))
-        axes[-1].set_xticks(ticks, [fmt.short_day(daily[i]["date"]) for i in ticks])
-        axes[-1].set_xlabel("Date (UTC); the report's partition in dark blue")
-        figure.align_ylabels(axes)
-        figure.tight_layout(h_pad=0.6)
-        return figure
-
-    return _render("trend", draw)
+    panels = (("sessions", "Sessions", thousands, True), ("orders", "Orders", thousands, True),
+              ("revenue", "Revenue (USD)", compact_money, False))
+    scales = [Scale.of([row[key] for row in daily], label, integer=integer) for key, _, label, integer in panels]
+    left = max(scale.widest() for scale in scales) + 10
+    plot = width - left - 4
+    dates = [row["date"] for row in daily]
+    partition = dates.index(day) if day in dates else None
+    colours = [ACCENT if index == partition else PALE for index in range(len(daily))]
+    d = Drawing(width, f"Sessions, orders and revenue per day, {fmt.span(dates[0], dates[-1])}"
+                       + (f"; {fmt.short_day(day)} highlighted" if partition is not None else ""))
+    y = 0.0
+    for (key, name, _, _), scale in zip(panels, scales, strict=True):
+        title(d, 0, y + 10, name)
+        box = Box(left, y + 30, plot, 100)
+        value_axis(d, box, scale, horizontal=False)
+        bars(d, box, [Series(name, [row[key] for row in daily], colours)], scale, horizontal=False, band=0.72)
+        y = box.bottom + 14
+    keep = len(dates) - 1 if partition is None else partition
+    labels = thin([fmt.short_day(date) for date in dates], plot / len(dates), keep)
+    plan = ColumnLabels.plan(labels, plot / len(dates))
+    plan.draw(d, Box(left, 0, plot, box.bottom), bold=partition)
+    note = wrap("Date (UTC); the report's partition in dark blue" if partition is not None else "Date (UTC)",
+                width - 8, LABEL)
+    for number, line in enumerate(note):
+        axis_title(d, left + plot / 2, box.bottom + plan.height + 10 + LABEL * LINE * number, line)
+    return d.uri(box.bottom + plan.height + 20 + LABEL * LINE * (len(note) - 1))
 
 
 def funnel(steps: Sequence[dict[str, Any]]) -> str | None:
     """Sessions reaching each step, labelled with the share continuing from the step before."""
     if not steps or not steps[0]["reached"]:
         return None
-
-    def draw(plt):
-        figure, axis = plt.subplots(figsize=(WIDTH / 2, 2.4))
-        labels = [step["step"] for step in steps]
-        values = [step["reached"] for step in steps]
-        axis.barh(labels, values, color=[ACCENT, "#3F7FBF", "#6C9FD1", "#59A14F"], height=0.62)
-        axis.invert_yaxis()
-        axis.set_xlim(0, max(values) * 1.55)
-        axis.set_xticks([])
-        axis.set_xlabel("Sessions reaching the step (share continuing from the step before)")
-        axis.grid(visible=False)
-        axis.spines["bottom"].set_visible(False)
-        for index, step in enumerate(steps):
-            note = fmt.count(step["reached"])
-            if step["step_rate"] is not None:
-                note += f" ({fmt.pct(step['step_rate'])})"
-            axis.text(step["reached"] + max(values) * 0.01, index, note, va="center", color=INK)
-        figure.tight_layout()
-        return figure
-
-    return _render("funnel", draw)
+    names = [step["step"] for step in steps]
+    values = [step["reached"] for step in steps]
+    notes = [fmt.count(step["reached"]) + (f" ({fmt.pct(step['step_rate'])})" if step["step_rate"] is not None
+                                           else "") for step in steps]
+    left = _widest(names) + 10
+    box = Box(left, 4, HALF - left - _widest(notes) - 10, 34 * len(steps))
+    d = Drawing(HALF, "Sessions reaching each funnel step: " + ", ".join(
+        f"{name} {note}" for name, note in zip(names, notes, strict=True)))
+    scale = Scale((0.0, float(max(values))), thousands)  # no axis: the longest bar spans the plot, labels say the rest
+    bars(d, box, [Series("Sessions", values, [FUNNEL_COLOURS[i % len(FUNNEL_COLOURS)] for i in range(len(steps))])],
+         scale, horizontal=True, band=0.62)
+    row_labels(d, box, names)
+    for index, (value, note) in enumerate(zip(values, notes, strict=True)):
+        d.text(box.x + scale.length(value, box.width) + 5, box.y + 34 * (index + 0.5), note, fill=INK, kind="value")
+    y = box.bottom + 8
+    for line in wrap("Sessions reaching the step (share continuing from the step before)", HALF - 8, TICK):
+        axis_title(d, HALF / 2, y + TICK * 0.6, line, size=TICK)
+        y += TICK * LINE
+    return d.uri(y + 4)
 
 
-def channels(rows: Sequence[dict[str, Any]]) -> str | None:
-    """Sessions, revenue and conversion rate per channel, side by side, sorted by revenue."""
+def channels(rows: Sequence[dict[str, Any]], *, width: float = WIDE) -> str | None:
+    """Sessions, revenue and conversion rate per channel: three panels side by side sharing the channel names,
+    or one under the other when ``width`` is narrow."""
     rows = [row for row in rows if row["sessions"] or row["revenue"]]
     if not rows:
         return None
+    names = [row["channel"] for row in rows]
+    colours = [channel_colour(name) for name in names]
+    panels = (("sessions", "Sessions", thousands, True), ("revenue", "Revenue (USD)", compact_money, False),
+              ("conversion_rate", "Conversion rate", percent, False))
+    scales = [Scale.of([row[key] or 0 for row in rows], label, bins=3, integer=integer)
+              for key, _, label, integer in panels]
+    left, right = _widest(names) + 10, max(scale.widest() for scale in scales) / 2 + 4
+    gap = max(a.widest() / 2 + b.widest() / 2 + 16 for a, b in zip(scales, scales[1:], strict=False))
+    across = width >= ACROSS
+    plot = (width - left - 2 * gap - right) / 3 if across else width - left - right
+    step = 26 * len(rows) + 26 + (0 if across else TICK * 2 + 16)  # one panel under the next
+    d = Drawing(width, "Sessions, revenue and conversion rate by channel, in the window")
+    for number, ((key, name, _, _), scale) in enumerate(zip(panels, scales, strict=True)):
+        box = (Box(left + number * (plot + gap), 26, plot, 26 * len(rows)) if across
+               else Box(left, 26 + number * step, plot, 26 * len(rows)))
+        title(d, box.x if across else 0, box.y - 16, name)
+        value_axis(d, box, scale, horizontal=True)
+        bars(d, box, [Series(name, [row[key] or 0 for row in rows], colours)], scale, horizontal=True)
+        if number == 0 or not across:
+            row_labels(d, box, names)
+    return d.uri(box.bottom + TICK * 2 + 4)
 
-    def draw(plt):
-        figure, axes = plt.subplots(1, 3, figsize=(WIDTH, 0.32 * len(rows) + 1.2), sharey=True)
-        names = [row["channel"] for row in rows]
-        colours = [channel_colour(name) for name in names]
-        panels = (("sessions", "Sessions", _thousands), ("revenue", "Revenue", _compact_money),
-                  ("conversion_rate", "Conversion rate", _percent))
-        for axis, (key, label, formatter) in zip(axes, panels, strict=True):
-            axis.barh(names, [row[key] or 0 for row in rows], color=colours, height=0.7)
-            axis.set_xlabel(label)
-            axis.xaxis.set_major_formatter(_formatter(formatter))
-            _ticks(axis.xaxis, bins=3, integer=key == "sessions")
-            _from_zero(axis, "x", [row[key] for row in rows], headroom=1.05)
-            axis.grid(axis="y", visible=False)
-            axis.tick_params(axis="x", labelsize=8)
-        axes[0].invert_yaxis()
-        figure.tight_layout(w_pad=1.2)
-        return figure
 
-    return _render("channels", draw)
-
-
-def attribution(rows: Sequence[dict[str, Any]], models: dict[str, str]) -> str | None:
-    """Revenue credited to each channel under the six models, grouped by channel."""
+def attribution(rows: Sequence[dict[str, Any]], models: dict[str, str], *, width: float = WIDE) -> str | None:
+    """Revenue credited to each channel under each model, grouped by channel; a legend names the models."""
     if not rows or not any(row[model] for row in rows for model in models):
         return None
+    scale = Scale.of([row[model] for row in rows for model in models], compact_money, bins=5)
+    names = [row["channel"] for row in rows]
+    base = scale.widest() + 10
+    plan = ColumnLabels.plan(names, (width - base - 4) / len(rows), size=LABEL)
+    left = base + plan.reach((width - base - 4) / len(rows), LABEL)
+    plot = width - left - 4
+    d = Drawing(width, "Revenue credited to each channel under " + ", ".join(models.values()))
+    title(d, 0, 10, "Revenue credited in the window (USD)")
+    rows_of_legend = legend_rows([(label, MODEL_COLOURS[model]) for model, label in models.items()], width - 4)
+    box = Box(left, 26 + legend(d, 0, 24, rows_of_legend) + 10, plot, 230)
+    value_axis(d, box, scale, horizontal=False)
+    bars(d, box, [Series(label, [row[model] for row in rows], MODEL_COLOURS[model]) for model, label in models.items()],
+         scale, horizontal=False, band=0.8)
+    plan.draw(d, box, size=LABEL)
+    return d.uri(box.bottom + plan.height + 6)
 
-    def draw(plt):
-        figure, axis = plt.subplots(figsize=(WIDTH, 3.6))
-        width = 0.8 / len(models)
-        for index, (model, label) in enumerate(models.items()):
-            offsets = [i - 0.4 + width * (index + 0.5) for i in range(len(rows))]
-            axis.bar(offsets, [row[model] for row in rows], width=width, label=label, color=MODEL_COLOURS[model])
-        axis.set_xticks(range(len(rows)), [row["channel"] for row in rows], rotation=20, ha="right")
-        axis.yaxis.set_major_formatter(_formatter(_compact_money))
-        axis.set_ylabel("Revenue credited (window)")
-        axis.grid(axis="x", visible=False)
-        axis.legend(ncols=6, loc="upper center", bbox_to_anchor=(0.5, 1.14), frameon=False, fontsize=8)
-        figure.tight_layout()
-        return figure
 
-    return _render("attribution", draw)
-
-
-def devices(groups: dict[str, Sequence[dict[str, Any]]], titles: dict[str, str], top: int = 6) -> str | None:
-    """Conversion rate by device type, operating system and browser (the ``top`` by sessions)."""
+def devices(groups: dict[str, Sequence[dict[str, Any]]], titles: dict[str, str], top: int = 6, *,
+            width: float = WIDE) -> str | None:
+    """Conversion rate by device type, operating system and browser (the ``top`` by sessions), on one scale:
+    three panels side by side, or one under the other when ``width`` is narrow."""
     if not any(row["conversion_rate"] for rows in groups.values() for row in rows):
         return None
-
-    def draw(plt):
-        figure, axes = plt.subplots(1, len(titles), figsize=(WIDTH, 2.6))
-        for axis, (dimension, title) in zip(axes, titles.items(), strict=True):
-            rows = list(groups.get(dimension, []))[:top]
-            names = [f"{row['value']} ({fmt.count(row['sessions'])})" for row in rows]
-            axis.barh(names, [row["conversion_rate"] or 0 for row in rows], color=ACCENT, height=0.65)
-            axis.invert_yaxis()
-            axis.set_title(title)
-            axis.set_xlabel("Conversion rate")
-            axis.xaxis.set_major_formatter(_formatter(_percent))
-            _ticks(axis.xaxis, bins=3)
-            _from_zero(axis, "x", [row["conversion_rate"] for row in rows], headroom=1.05)
-            axis.grid(axis="y", visible=False)
-            axis.tick_params(axis="both", labelsize=8)
-        figure.tight_layout(w_pad=1.0)
-        return figure
-
-    return _render("devices", draw)
+    panels = [list(groups.get(dimension, []))[:top] for dimension in titles]
+    names = [[f"{row['value']} ({fmt.count(row['sessions'])})" for row in rows] for rows in panels]
+    scale = Scale.of([row["conversion_rate"] or 0 for rows in panels for row in rows], percent, bins=3)
+    gap, right = 34.0, scale.widest() / 2 + 4
+    across = width >= ACROSS
+    lefts = [_widest(labels, TICK) + 10 for labels in names]
+    if not across:  # one under the other: the bars start at one edge, so that they compare on the shared scale
+        lefts = [max(lefts)] * len(lefts)
+    plot = (width - sum(lefts) - gap * (len(panels) - 1) - right) / len(panels) if across else width - lefts[0] - right
+    slots = max(len(rows) for rows in panels) or 1
+    d = Drawing(width, "Conversion rate by " + ", ".join(title.lower() for title in titles.values()))
+    x, y = 0.0, 26.0
+    for rows, labels, left, name in zip(panels, names, lefts, titles.values(), strict=True):
+        count = slots if across else max(len(rows), 1)
+        box = Box(x + left, y, plot, 24 * count)
+        title(d, x, y - 16, name)
+        value_axis(d, box, scale, horizontal=True)
+        if rows:
+            bars(d, box, [Series(name, [row["conversion_rate"] or 0 for row in rows], ACCENT)], scale,
+                 horizontal=True, band=0.65, slots=count)
+            for index, label in enumerate(labels):
+                d.text(box.x - 8, box.y + 24 * (index + 0.5), label, size=TICK, anchor="end", fill=INK)
+        else:
+            d.text(box.x + 6, box.y + 12, "No sessions", size=TICK)
+        axis_title(d, box.x + plot / 2, box.bottom + TICK * 2 + 8, "Conversion rate", size=TICK)
+        if across:
+            x = box.right + gap
+        else:
+            y = box.bottom + TICK * 3 + 8 + 30
+    return d.uri(box.bottom + TICK * 3 + 8)
 
 
 def lead_velocity(buckets: Sequence[dict[str, Any]]) -> str | None:
-    """First purchases of leads by time since their email capture."""
+    """First purchases of leads by time since their email capture, each bar labelled with its count."""
     if not any(bucket["count"] for bucket in buckets):
         return None
-
-    def draw(plt):
-        figure, axis = plt.subplots(figsize=(WIDTH / 2, 2.4))
-        axis.bar([b["label"] for b in buckets], [b["count"] for b in buckets], color=ACCENT, width=0.65)
-        axis.set_ylabel("First purchases")
-        axis.set_xlabel("Time from email capture to first purchase")
-        _ticks(axis.yaxis, integer=True)
-        axis.grid(axis="x", visible=False)
-        axis.tick_params(axis="x", labelsize=8)
-        figure.tight_layout()
-        return figure
-
-    return _render("lead-velocity", draw)
+    counts = [bucket["count"] for bucket in buckets]
+    scale = Scale.of(counts, thousands, integer=True)
+    left = scale.widest() + 10
+    width = HALF - left - 4
+    d = Drawing(HALF, "First purchases by time since email capture: " + ", ".join(
+        f"{bucket['label']} {fmt.count(bucket['count'])}" for bucket in buckets))
+    title(d, 0, 10, "First purchases")
+    box = Box(left, 40, width, 140)
+    value_axis(d, box, scale, horizontal=False)
+    bars(d, box, [Series("First purchases", counts, ACCENT)], scale, horizontal=False, band=0.65)
+    slot = width / len(buckets)
+    for index, count in enumerate(counts):
+        d.text(box.x + slot * (index + 0.5), box.bottom - scale.length(count, box.height) - 9, fmt.count(count),
+               size=TICK, anchor="middle", fill=INK, kind="value")
+    plan = ColumnLabels.plan([bucket["label"] for bucket in buckets], slot)
+    plan.draw(d, box)
+    axis_title(d, box.x + width / 2, box.bottom + plan.height + 10, "Time from email capture to first purchase")
+    return d.uri(box.bottom + plan.height + 20)
 
 
 def loads(rows: Sequence[dict[str, Any]]) -> str | None:
-    """Rows per partition: loaded, quarantined and duplicate, stacked."""
+    """Rows read per partition, stacked: loaded, quarantined and duplicate."""
     if not rows:
         return None
-
-    def draw(plt):
-        figure, axis = plt.subplots(figsize=(WIDTH / 2, 2.4))
-        labels = [fmt.short_day(row["partition_date"]) for row in rows]
-        loaded = [row["rows_loaded"] for row in rows]
-        quarantined = [row["rows_quarantined"] for row in rows]
-        duplicates = [row["duplicates"] for row in rows]
-        axis.bar(labels, loaded, color="#9DBEDC", label="Loaded", width=0.7)
-        axis.bar(labels, quarantined, bottom=loaded, color="#E15759", label="Quarantined", width=0.7)
-        axis.bar(labels, duplicates, bottom=[a + b for a, b in zip(loaded, quarantined, strict=True)],
-                 color="#EDC948", label="Duplicates", width=0.7)
-        axis.yaxis.set_major_formatter(_formatter(_thousands))
-        _ticks(axis.yaxis, integer=True)
-        axis.set_ylabel("Rows read")
-        axis.set_xlabel("Partition")
-        step = max(1, math.ceil(len(labels) / 8))
-        axis.set_xticks(range(0, len(labels), step), labels[::step])
-        axis.tick_params(axis="x", labelsize=8)
-        axis.grid(axis="x", visible=False)
-        axis.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.5, 1.2), frameon=False, fontsize=8)
-        figure.tight_layout()
-        return figure
-
-    return _render("loads", draw)
+    series = [Series(name, [row[key] for row in rows], colour) for (name, colour), key in zip(
+        LOAD_COLOURS.items(), ("rows_loaded", "rows_quarantined", "duplicates"), strict=True)]
+    scale = Scale.of([sum(values) for values in zip(*(s.values for s in series), strict=True)], thousands, integer=True)
+    left = scale.widest() + 10
+    width = HALF - left - 4
+    days = [row["partition_date"] for row in rows]
+    d = Drawing(HALF, f"Rows read per partition, {fmt.span(days[0], days[-1])}: loaded, quarantined, duplicates")
+    title(d, 0, 10, "Rows read")
+    rows_of_legend = legend_rows(list(LOAD_COLOURS.items()), HALF - text_width("Rows read", TITLE, True) - 24)
+    legend(d, text_width("Rows read", TITLE, True) + 24, 10 - TICK * LINE / 2, rows_of_legend)
+    box = Box(left, 10 + TICK * LINE * len(rows_of_legend) + 8, width, 150)
+    value_axis(d, box, scale, horizontal=False)
+    bars(d, box, series, scale, horizontal=False, stacked=True)
+    slot = width / len(rows)
+    plan = ColumnLabels.plan(thin([fmt.short_day(day) for day in days], slot, len(days) - 1), slot)
+    plan.draw(d, box)
+    axis_title(d, box.x + width / 2, box.bottom + plan.height + 10, "Partition (UTC date)")
+    return d.uri(box.bottom + plan.height + 20)
