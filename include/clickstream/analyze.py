@@ -31,12 +31,18 @@ FILES = ("report.html", "report.md", "summary.json")
 
 
 def draw_charts(report: build.Report) -> dict[str, str | None]:
+    """Every chart of the report; the four of the page's full width also in a narrow layout (``<name>_narrow``,
+    panels one under the other), which the page shows on a phone."""
+    wide = {
+        "trend": lambda **width: charts.trend(report.daily, report.day, **width),
+        "channels": lambda **width: charts.channels(report.channels, **width),
+        "attribution": lambda **width: charts.attribution(report.attribution, build.MODELS, **width),
+        "devices": lambda **width: charts.devices(report.devices, build.DIMENSIONS, **width),
+    }
     return {
-        "trend": charts.trend(report.daily, report.day),
+        **{name: draw() for name, draw in wide.items()},
+        **{f"{name}_narrow": draw(width=charts.HALF) for name, draw in wide.items()},
         "funnel": charts.funnel(report.funnel),
-        "channels": charts.channels(report.channels),
-        "attribution": charts.attribution(report.attribution, build.MODELS),
-        "devices": charts.devices(report.devices, build.DIMENSIONS),
         "lead_velocity": charts.lead_velocity(report.lead_velocity["buckets"]),
         "loads": charts.loads(report.loads),
     }
