@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 export CLICKSTREAM_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: help setup data run airflow test test-deploy screenshots lint bench constraints clean
+.PHONY: help setup data run airflow test test-deploy screenshots docs lint bench constraints clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ screenshots: $(STAMP) ## Retake the screenshots of README.md and docs/ into docs
 		tests/integration/test_airflow_services.py -k 'browser or partition_runs_green' && \
 	stale=$$(find docs/images -name '*.png' ! -newer $$started); rm -f $$started; \
 	if [ -n "$$stale" ]; then echo "not retaken (a test was skipped): $$stale"; exit 1; fi
+
+docs: $(STAMP) ## Regenerate the README's table of settings from the Settings object
+	$(BIN)/clickstream settings --write README.md
 
 lint: $(STAMP) ## Lint with ruff (Airflow's AIR rules included)
 	$(BIN)/ruff check dags plugins include tests
