@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 export CLICKSTREAM_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: help setup data run airflow test test-deploy lint bench constraints clean
+.PHONY: help setup data run airflow test test-deploy screenshots docs lint bench constraints clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,18 @@ test-deploy: $(STAMP) ## Start Docker, build the images, run the compose stack a
 	time .ci/docker/engine start && \
 	time .ci/docker/images && \
 	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider -v -x --durations=0 tests/deploy/test_stack.py
+
+screenshots: $(STAMP) ## Retake the screenshots of README.md and docs/ into docs/images/ (Chromium, PostgreSQL)
+	@# The browser tests that check the report and the Airflow UI take them (tests/browser.py); the Airflow ones
+	@# need the local services of tests/integration/. A skipped test would leave an old picture: that fails.
+	started=$$(mktemp) && \
+	$(BIN)/pytest -p no:cacheprovider -q -rs --screenshots-to docs/images tests/analyze/test_report_browser.py \
+		tests/integration/test_airflow_services.py -k 'browser or partition_runs_green' && \
+	stale=$$(find docs/images -name '*.png' ! -newer $$started); rm -f $$started; \
+	if [ -n "$$stale" ]; then echo "not retaken (a test was skipped): $$stale"; exit 1; fi
+
+docs: $(STAMP) ## Regenerate the README's table of settings from the Settings object
+	$(BIN)/clickstream settings --write README.md
 
 lint: $(STAMP) ## Lint with ruff (Airflow's AIR rules included)
 	$(BIN)/ruff check dags plugins include tests

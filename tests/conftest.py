@@ -27,3 +27,16 @@ Settings.model_config["env_file"] = None  # nor from a developer's .env
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return get_settings(data_dir=tmp_path / "data")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--screenshots-to", metavar="DIR", default=None,
+                     help="save the documentation's screenshots into DIR (make screenshots: docs/images); "
+                          "by default they go to a temporary folder")
+
+
+@pytest.fixture(scope="session")
+def screenshots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the browser tests save the documentation's screenshots in (tests/browser.py)."""
+    chosen = request.config.getoption("--screenshots-to")
+    return Path(chosen).resolve() if chosen else tmp_path_factory.mktemp("screenshots")

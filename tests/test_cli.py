@@ -127,3 +127,22 @@ def test_sigterm_stops_a_stage_cleanly_and_says_so(tmp_path):
     assert error.strip() == ("clickstream: validate failed for 2025-02-23: stopped by SIGTERM before it finished; "
                              "nothing of it was published. Rerun: `clickstream validate --partition 2025-02-23`")
     assert sorted(path.name for path in staging.iterdir()) == []
+
+
+def test_settings_prints_those_in_effect_as_env_lines(monkeypatch, capsys):
+    monkeypatch.setenv("CLICKSTREAM_MAX_QUARANTINE_RATE", "0.2")
+    assert main(["settings"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 24
+    assert "CLICKSTREAM_MAX_QUARANTINE_RATE=0.2" in lines and 'CLICKSTREAM_SCHEDULE="30 2 * * *"' in lines
+
+
+def test_settings_markdown_writes_the_table_into_a_document(tmp_path, capsys):
+    from clickstream.settings import TABLE_END, TABLE_START, markdown_table
+
+    document = tmp_path / "README.md"
+    document.write_text(f"Before.\n{TABLE_START}\n| stale |\n{TABLE_END}\nAfter.\n")
+    assert main(["settings", "--write", str(document)]) == 0
+    assert document.read_text() == f"Before.\n{TABLE_START}\n{markdown_table()}{TABLE_END}\nAfter.\n"
+    assert main(["settings", "--markdown"]) == 0
+    assert capsys.readouterr().out == f"Wrote the settings table into {document}\n{markdown_table()}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from clickstream.settings import Settings
+from clickstream.settings import TABLE_END, TABLE_START, Settings, markdown_table, with_markdown_table
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 
@@ -60,3 +60,34 @@ def test_an_out_of_range_rate_is_refused(monkeypatch):
     monkeypatch.setenv("CLICKSTREAM_MAX_QUARANTINE_RATE", "1.5")
     with pytest.raises(ValidationError, match="max_quarantine_rate"):
         Settings(_env_file=None)
+
+
+# --- the README's table ----------------------------------------------------------------------------------------
+
+README = ENV_EXAMPLE.with_name("README.md")
+
+
+def test_the_table_has_one_row_per_setting_with_its_default_as_written_in_the_environment():
+    rows = markdown_table().splitlines()
+    assert rows[:2] == ["| variable | default | meaning |", "| --- | --- | --- |"]
+    assert len(rows) == 2 + len(Settings.model_fields)
+    assert rows[2] == "| `CLICKSTREAM_DATA_DIR` | `data` | Holds raw/, quarantine/, warehouse.duckdb, reports/. |"
+    assert "| `CLICKSTREAM_CONVERSION_EVENTS` | `checkout_completed, purchase` |" in markdown_table()
+    assert "| `CLICKSTREAM_ALERT_EMAILS` | (empty) |" in markdown_table()
+    assert "| `CLICKSTREAM_NOTIFY_WARNINGS` | `false` |" in markdown_table()
+
+
+def test_the_readme_holds_the_table_the_settings_give():
+    text = README.read_text()
+    current = text[text.index(TABLE_START) + len(TABLE_START) + 1:text.index(TABLE_END)]
+    assert current == markdown_table(), "README.md's settings table is out of date: run `make docs`"
+
+
+def test_writing_the_table_replaces_only_what_is_between_the_markers():
+    text = f"# Configure\n\n{TABLE_START}\n| old | table |\n{TABLE_END}\n\nAfter.\n"
+    assert with_markdown_table(text) == f"# Configure\n\n{TABLE_START}\n{markdown_table()}{TABLE_END}\n\nAfter.\n"
+
+
+def test_a_document_without_the_markers_is_refused():
+    with pytest.raises(ValueError, match="no settings table to replace"):
+        with_markdown_table("# Configure\n\n| old | table |\n")

@@ -167,6 +167,26 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    """The settings in effect, as .env lines; or the Markdown table of every setting and its default, printed or
+    written into a document in place of its old one (``make docs``: the README's)."""
+    from clickstream.settings import env_value, markdown_table, with_markdown_table
+
+    if args.write:
+        try:
+            args.write.write_text(with_markdown_table(args.write.read_text()))
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"clickstream: settings --write {args.write}: {error}") from error
+        print(f"Wrote the settings table into {args.write}")
+    elif args.markdown:
+        print(markdown_table(), end="")
+    else:
+        for name in Settings.model_fields:
+            value = env_value(getattr(settings, name))
+            print(f"CLICKSTREAM_{name.upper()}={json.dumps(value) if ' ' in value else value}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from clickstream.bench import main as bench_main
 
@@ -218,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_command("airflow-standalone", "airflow standalone with the project's DAG and plugins")
     add_command("docs", "render the GX Data Docs of gate runs that have none yet")
+    settings_command = add_command("settings", "the CLICKSTREAM_* settings in effect, or their table of defaults")
+    settings_command.add_argument("--markdown", action="store_true", help="print the Markdown table of defaults")
+    settings_command.add_argument("--write", type=Path, metavar="FILE",
+                                  help="replace the table between FILE's settings-table markers (make docs)")
     from clickstream.bench import add_arguments  # standard library only: cheap
     add_arguments(add_command("bench", "benchmark every stage"))
     return parser
@@ -230,6 +254,7 @@ HANDLERS = {
     "airflow-standalone": cmd_airflow_standalone,
     "bench": cmd_bench,
     "docs": cmd_docs,
+    "settings": cmd_settings,
     **{stage: cmd_stage for stage in STAGES},
 }
 

@@ -1,7 +1,8 @@
 """One settings object for the whole pipeline, read from ``CLICKSTREAM_*`` env vars and ``.env``.
 
 Every tunable of the pipeline lives here so that the DAG, the CLI and the tests agree;
-``.env.example`` documents each field.
+``.env.example`` documents each field, and the README's table of them is generated from it
+(``markdown_table``, written by ``make docs``).
 """
 
 from __future__ import annotations
@@ -143,3 +144,36 @@ class Settings(BaseSettings):
 def get_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (e.g. ``data_dir`` from a CLI flag)."""
     return Settings(**{key: value for key, value in overrides.items() if value is not None})
+
+
+def env_value(value: object) -> str:
+    """A setting's value as it is written in the environment or ``.env`` (lists comma-separated)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return str(value)
+
+
+# Where a document holds the generated table (README.md: "Configure it"); `make docs` rewrites what is between.
+TABLE_START = "<!-- settings table: generated from clickstream/settings.py by `make docs`; do not edit -->"
+TABLE_END = "<!-- end of the settings table -->"
+
+
+def markdown_table() -> str:
+    """Every setting as a row of a Markdown table: its variable, its default and what it means."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = env_value(field.default)
+        meaning = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `CLICKSTREAM_{name.upper()}` | {f'`{default}`' if default else '(empty)'} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def with_markdown_table(text: str) -> str:
+    """``text`` with the current table between its ``TABLE_START`` and ``TABLE_END`` lines."""
+    start, end = text.find(TABLE_START + "\n"), text.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"no settings table to replace: the lines {TABLE_START!r} and {TABLE_END!r} mark its place")
+    body = start + len(TABLE_START) + 1
+    return text[:body] + markdown_table() + text[end:]

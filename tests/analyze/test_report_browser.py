@@ -1,39 +1,42 @@
-"""The report in a real browser: headless Chromium opens report.html from disk and draws every chart."""
+"""The report in a real browser: headless Chromium opens report.html from disk and draws every chart; the
+screenshots of the README are taken here (tests/browser.py)."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
+from browser import MAX_BYTES, launch, needs_chromium, save_screenshot
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DESKTOP = {"width": 1200, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium: "
-                                                     "apt-get install -y chromium chromium-driver"),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="module")
-def page_of_report(sample_report):
-    """The report opened in Chromium: (page, console messages, requests that left the file)."""
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        messages, requests = [], []
-        page.on("console", lambda message: messages.append((message.type, message.text)))
-        page.on("pageerror", lambda error: messages.append(("pageerror", str(error))))
-        page.on("request", lambda request: requests.append(request.url))
-        page.goto(Path(sample_report["report"]).as_uri(), wait_until="load")
-        yield page, messages, requests
-        browser.close()
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page_of_report(browser, sample_report):
+    """The report opened in Chromium: (page, console messages, requests that left the file)."""
+    page = browser.new_page(viewport=DESKTOP)
+    messages, requests = [], []
+    page.on("console", lambda message: messages.append((message.type, message.text)))
+    page.on("pageerror", lambda error: messages.append(("pageerror", str(error))))
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(Path(sample_report["report"]).as_uri(), wait_until="load")
+    yield page, messages, requests
+    page.close()
 
 
 def test_every_chart_is_drawn_with_a_size(page_of_report):
@@ -68,3 +71,28 @@ def test_the_headline_kpis_are_visible(page_of_report, sample_report):
     assert revenue == f"${round(sample_report['kpis']['revenue']['window']):,}"
     assert page.is_visible("#changes")
 
+
+def test_the_desktop_screenshot_shows_the_kpis_and_the_daily_trend(page_of_report, screenshots):
+    page, _, _ = page_of_report
+    trend = page.locator("img.chart").first.bounding_box()  # the first chart is the daily trend
+    bottom = round(trend["y"] + trend["height"]) + 24
+    path = screenshots / "report-desktop.png"
+    clip = {"x": 0, "y": 0, "width": DESKTOP["width"], "height": bottom}
+    size = save_screenshot(partial(page.screenshot, clip=clip, full_page=True), path)
+    assert page.locator("img.chart").first.get_attribute("alt") == "Sessions, orders and revenue per day"
+    assert page.locator("[data-kpi]").last.bounding_box()["y"] < bottom
+    assert size == (DESKTOP["width"], bottom) and 1200 < bottom < 1800
+    assert 50_000 < path.stat().st_size < MAX_BYTES
+
+
+def test_the_narrow_screenshot_is_a_phones_first_screen_with_no_kpi_card_wider_than_the_phone(
+        browser, sample_report, screenshots):
+    page = browser.new_page(viewport=PHONE)
+    page.goto(Path(sample_report["report"]).as_uri(), wait_until="load")
+    path = screenshots / "report-narrow.png"
+    size = save_screenshot(page.screenshot, path)
+    cards = page.eval_on_selector_all("[data-kpi]", "cards => cards.map(c => c.getBoundingClientRect().right)")
+    page.close()
+    assert len(cards) == 7 and max(cards) <= PHONE["width"]
+    assert size == (PHONE["width"], PHONE["height"])
+    assert 10_000 < path.stat().st_size < MAX_BYTES

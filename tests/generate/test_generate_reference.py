@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -139,3 +141,11 @@ def test_bots_by_word_or_by_the_crawler_list() -> None:
     assert is_bot(GOOGLEBOT) and is_bot("some-Spider/1.0")
     assert is_bot("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)")
     assert not is_bot(PHONE) and not is_bot(None)
+
+
+def test_the_truths_modules_import_one_way_reference_then_marts():
+    """marts builds on the events reference reads; it never reaches back (no import circle)."""
+    code = ("import sys; import clickstream.generate.marts; "
+            "print('clickstream.generate.reference' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

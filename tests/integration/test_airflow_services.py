@@ -5,7 +5,8 @@ pool, then ``api-server``, ``scheduler``, ``dag-processor``, ``triggerer`` and, 
 the compose file, ``celery worker`` on the local Redis, as separate processes (tests/integration/
 airflow_services.py). Generated data (2 days of ~500 events), alert emails to an SMTP server in this
 process. The tests go through the REST API v2 with a SimpleAuthManager token, as the UI does, and through
-the UI itself in headless Chromium. Service and task logs are copied to test-artifacts/airflow-services/.
+the UI itself in headless Chromium, which takes the README's screenshots of the UI (tests/browser.py).
+Service and task logs are copied to test-artifacts/airflow-services/.
 
 Needs PostgreSQL on 127.0.0.1:5432 (skipped without it), Redis on 6379 for the CeleryExecutor (otherwise
 the LocalExecutor runs the tasks; ``CLICKSTREAM_IT_EXECUTOR`` forces one), Chromium for the browser test.
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -33,6 +35,7 @@ from airflow_services import (
     redis_unavailable,
     scheduled_day,
 )
+from browser import MAX_BYTES, launch, needs_chromium, save_screenshot
 from smtp_sink import body_text, smtp_sink
 
 from clickstream.generate import generate
@@ -50,7 +53,7 @@ TASKS = list(STAGES)
 ONCALL = "oncall@example.com"
 RUN_TIMEOUT = 360
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
+UI_VIEWPORT = {"width": 1280, "height": 900}  # the whole Trigger form fits
 
 
 @pytest.fixture(scope="module")
@@ -129,12 +132,16 @@ def warehouse(airflow: AirflowServices, api):
     process's writer: the scheduled run, or a backfill's last tasks, may still be writing)."""
     from clickstream.warehouse import connect
 
+    wait_until_idle(airflow, api, "reading the warehouse")
+    return connect(airflow.data_dir / "warehouse.duckdb", read_only=True)
+
+
+def wait_until_idle(airflow: AirflowServices, api, before: str) -> None:
     def idle() -> bool:
         runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"state": ["queued", "running"]}).json()
         return runs["total_entries"] == 0
 
-    airflow.wait_until(idle, RUN_TIMEOUT, "every run to finish before reading the warehouse", interval=2)
-    return connect(airflow.data_dir / "warehouse.duckdb", read_only=True)
+    airflow.wait_until(idle, RUN_TIMEOUT, f"every run to finish before {before}", interval=2)
 
 
 def raw_event_count(airflow: AirflowServices, api, day: date) -> int:
@@ -223,32 +230,40 @@ def test_a_broken_partition_fails_and_emails_the_oncall_once(airflow, api):
     assert log.status_code == 200 and "quarantine_rate" in log.text  # the worker's log, served by the API
 
 
+def sign_in(page, airflow: AirflowServices, path: str) -> None:
+    """Open ``path`` of the UI, signing in as the admin on SimpleAuthManager's login page it leads to."""
+    page.set_default_timeout(60_000)
+    page.goto(f"{airflow.base_url}{path}")
+    page.wait_for_url("**/auth/login**")
+    page.locator("input[name=username]").fill(ADMIN)
+    page.locator("input[name=password]").fill(airflow.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{path}")
+
+
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium: "
-                                                  "apt-get install -y chromium chromium-driver")
-def test_the_ui_signs_in_and_triggers_a_partition_that_succeeds(airflow, api):
+@needs_chromium
+def test_the_ui_signs_in_and_triggers_a_partition_that_succeeds(airflow, api, screenshots):
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(60_000)
+        browser = launch(playwright)
+        page = browser.new_page(viewport=UI_VIEWPORT)
         try:
-            page.goto(f"{airflow.base_url}/dags/{DAG_ID}")
-            page.wait_for_url("**/auth/login**")  # SimpleAuthManager's sign-in page
-            page.locator("input[name=username]").fill(ADMIN)
-            page.locator("input[name=password]").fill(airflow.password)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(f"**/dags/{DAG_ID}")
-
+            sign_in(page, airflow, f"/dags/{DAG_ID}")
             page.get_by_role("button", name="Trigger").first.click()
             form = page.get_by_role("dialog")
             expect(form.get_by_text("Partition date")).to_be_visible()
-            form.locator("#element_partition_date").fill(NEXT_DAY.isoformat())
+            field = form.locator("#element_partition_date")
+            field.fill(NEXT_DAY.isoformat())
+            field.blur()  # no text selection in the screenshot
+            expect(field).to_have_value(NEXT_DAY.isoformat())
+            box = form.bounding_box()
+            assert box["y"] + box["height"] <= UI_VIEWPORT["height"]  # the Trigger button is in the picture
+            size = save_screenshot(page.screenshot, screenshots / "airflow-trigger-form.png")
+            assert size == (UI_VIEWPORT["width"], UI_VIEWPORT["height"])
+            assert 20_000 < (screenshots / "airflow-trigger-form.png").stat().st_size < MAX_BYTES
             started = time.monotonic()
             form.get_by_role("button", name="Trigger").click()
             page.wait_for_url(f"**/dags/{DAG_ID}/runs/**")  # the UI opens the new run
@@ -272,6 +287,37 @@ def test_the_ui_signs_in_and_triggers_a_partition_that_succeeds(airflow, api):
             browser.close()
     assert airflow.task_states(api, run_id) == dict.fromkeys(TASKS, "success")
     assert raw_event_count(airflow, api, NEXT_DAY) == loaded_in_truth(airflow.data_dir, NEXT_DAY)
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_reports_view_lists_every_report_inside_the_ui(airflow, api, screenshots):
+    from playwright.sync_api import expect, sync_playwright
+
+    wait_until_idle(airflow, api, "listing the reports")  # (the scheduled run may still be writing one)
+    listed = [report["partition_date"] for report in api.get("/clickstream-reports/api/reports").json()]
+    assert listed, "no report to list: the tests that run a partition run before this one"
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport=UI_VIEWPORT)
+        try:
+            sign_in(page, airflow, f"/dags/{DAG_ID}")
+            page.get_by_role("link", name="Reports").click()  # the plugin's item in the navigation
+            frame = page.frame_locator("iframe")
+            expect(frame.get_by_role("heading", name="Clickstream reports")).to_be_visible()
+            expect(frame.locator("tbody tr td:first-child a")).to_have_text(listed)
+            table = frame.locator("table").bounding_box()
+            nav = page.get_by_role("link", name="Reports").bounding_box()
+            bottom = round(max(table["y"] + table["height"] + 56, nav["y"] + nav["height"] + 24))
+            clip = {"x": 0, "y": 0, "width": UI_VIEWPORT["width"], "height": bottom}
+            size = save_screenshot(partial(page.screenshot, clip=clip), screenshots / "airflow-reports-view.png")
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "airflow-ui-failure.png"))
+            raise
+        finally:
+            browser.close()
+    assert size == (UI_VIEWPORT["width"], bottom)
+    assert 5_000 < (screenshots / "airflow-reports-view.png").stat().st_size < MAX_BYTES
 
 
 def test_a_trigger_with_a_logical_date_and_no_param_processes_that_day(airflow, api):

@@ -7,8 +7,9 @@ assert exactly. Modules:
 - making the files: ``catalogue`` (fixed data), ``people`` and ``sources`` (who visits, from
   where), ``journeys`` (sessions and their events), ``defects`` (what breaks, in exact counts per
   ``profiles``), ``writer`` (CSV with header drift, BOM, column order), ``run`` (day by day);
-- the truth: ``reference`` (validate and deduplicate with the contract), ``marts`` (sessions,
-  identity, orders, funnel), ``channels`` and ``attribution`` (the rules of issue 5).
+- the truth: ``reference`` (validate and deduplicate with the contract into ``event.Event``s, then
+  the figures), ``marts`` (sessions, identity, orders, funnel), ``channels`` and ``attribution`` (the
+  rules of issue 5).
 """
 
 from clickstream.generate.profiles import PROFILES, Profile

@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from clickstream.generate.attribution import MODELS, credits
 from clickstream.generate.channels import CHANNELS, channel
-from clickstream.generate.reference import Event
+from clickstream.generate.event import Event
 
 ROUNDING = (
     "Revenue is summed exactly (declared revenues are decimal). An attribution figure is the exact sum, "

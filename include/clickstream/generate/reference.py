@@ -24,32 +24,18 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from clickstream.contract import COLUMNS, REASON_CODES, REQUIRED_COLUMNS, canonical_json, judge, normalise_header
+from clickstream.generate import marts
+from clickstream.generate.event import Event
 from clickstream.settings import DEFAULT_CONVERSION_EVENTS, DEFAULT_EVENT_NAMES
 
 BOT_WORDS = re.compile(r"bot|crawler|spider", re.IGNORECASE)
 _DATE_IN_NAME = re.compile(r"(?<![0-9])(\d{4})-?(\d{2})-?(\d{2})(?![0-9])")
-
-
-@dataclass(slots=True)
-class Event:
-    """One unique valid event, normalised."""
-
-    client_id: str
-    page_url: str
-    referrer: str | None
-    ts: datetime
-    name: str
-    data: dict[str, Any]
-    user_agent: str | None
-    partition: date
-    order: tuple  # (ts, normalised fields as text): how a client's events are ordered
-    is_bot: bool = False
 
 
 @dataclass
@@ -150,8 +136,6 @@ def load(files: Sequence[Path], event_names: tuple[str, ...] = DEFAULT_EVENT_NAM
 def truth(files: Sequence[Path], conversion_events: tuple[str, ...] = DEFAULT_CONVERSION_EVENTS,
           session_timeout_s: int = 1800, lookback_days: int = 7, half_life_days: float = 7.0) -> dict:
     """Every figure the pipeline must reproduce, JSON-able (money as numbers rounded to cents)."""
-    from clickstream.generate import marts
-
     loaded = load(files, conversion_events=conversion_events)
     built = marts.build(loaded.events, conversion_events, session_timeout_s, lookback_days, half_life_days)
     parts = loaded.partitions
