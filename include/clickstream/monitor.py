@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from clickstream import gates
+from clickstream.publish import publish_copy
 from clickstream.settings import Settings
 from clickstream.suites import ANOMALY_FIGURES, WATCHDOG, watchdog_suite
 from clickstream.warehouse import SQL_DIR, connect
@@ -121,13 +122,15 @@ def monitor_partition(settings: Settings, day: date, run_id: str) -> dict[str, A
                                                         skipped[check.name], check.threshold, check.description))
         path = settings.monitoring_dir / f"{day}.json"
         gates.record(report, con, path, extra={"metrics": {key: _plain(value) for key, value in metrics.items()}})
+        if not report.critical_failures:  # the run's data is audited: analysts may see it
+            published = publish_copy(con, settings.warehouse_path, settings.analytics_path)
     # The run's last gate: render the Data Docs of this run's gates (and any other stored run that has no page).
     gates.update_data_docs(settings.gx_dir)
     summary = {"partition_date": day.isoformat(), "run_id": run_id, **report.summary(), "results_file": str(path),
                "checked_at": datetime.now(UTC).isoformat()}
     if report.critical_failures:
         raise gates.GateFailedError(report)
-    return summary
+    return {**summary, **published}
 
 
 def _plain(value: Any) -> Any:
