@@ -203,11 +203,12 @@ def _aside(final: Path) -> Path:
 
 
 def _remove_stale_asides(final: Path) -> None:
-    """Folders left by validations of this partition on this host whose process is gone (killed)."""
+    """Folders left by validations of this partition on this host whose process is gone (killed): a new
+    validation being written (``.tmp``), or the last one moved out of the way of it (``.old``)."""
     host = socket.gethostname()
-    for folder in final.parent.glob(f".{final.name}.{host}.*.tmp"):
-        pid = folder.name.removesuffix(".tmp").rsplit(".", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+    for folder in final.parent.glob(f".{final.name}.{host}.*"):
+        pid = folder.name.rsplit(".", 2)[-2]
+        if folder.suffix in (".tmp", ".old") and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 
 
