@@ -235,8 +235,12 @@ def _replace_folder(aside: Path, final: Path) -> None:
 def _write_replacing(path: Path, write: Any) -> None:
     """Write a file beside ``path`` with ``write(tmp)`` and rename it over ``path``: whole or not at all."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    tmp.replace(path)
+    try:
+        write(tmp)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves none of it behind
+        raise
 
 
 def _safe(text: str) -> str:
