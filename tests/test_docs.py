@@ -18,8 +18,6 @@ README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 # Files that name sections of the README or of docs/ in words.
 REFERRING = [README, *DOCS, ROOT / ".env.example", ROOT / "docker-compose.yaml"]
-# Anchors of sections another branch adds; once a section exists, its anchor must leave this set.
-COMING = {("docs/operations.md", "read-the-warehouse-while-the-pipeline-runs")}
 
 
 def headings(path: Path) -> dict[str, str]:
@@ -52,14 +50,9 @@ def test_every_link_reaches_a_file_and_a_heading(path):
         relative = resolved.relative_to(ROOT).as_posix() if resolved.is_relative_to(ROOT) else str(resolved)
         if not resolved.exists():
             broken.append(f"{target}: no file {relative}")
-        elif anchor and anchor not in headings(resolved) and (relative, anchor) not in COMING:
+        elif anchor and anchor not in headings(resolved):
             broken.append(f"{target}: no heading #{anchor} in {relative}")
     assert broken == []
-
-
-def test_the_coming_sections_are_still_to_come():
-    arrived = [f"{file}#{anchor}" for file, anchor in COMING if anchor in headings(ROOT / file)]
-    assert arrived == [], "these sections exist now: remove them from COMING in tests/test_docs.py"
 
 
 def named_sections(path: Path) -> list[tuple[Path, str]]:

@@ -12,6 +12,7 @@ import pytest
 from factories import HEADER, row, write_csv
 
 from clickstream.gates import GateFailedError
+from clickstream.settings import get_settings
 from clickstream.validate import NoInputError, staging_dir, valid_parts, validate_partition
 
 DAY = date(2025, 2, 23)
@@ -73,6 +74,36 @@ def write_lines(settings, lines: list[str | bytes]) -> None:
     path = write_csv(settings.raw_dir / "events_2025-02-23.csv", [])
     body = b"".join((line if isinstance(line, bytes) else line.encode()) + b"\n" for line in lines)
     path.write_bytes(path.read_bytes() + body)
+
+
+def nested(levels: int) -> str:
+    """An event_data object nesting ``levels`` objects and arrays in all (the contract's limit is 32)."""
+    return '{"a": ' + "[" * (levels - 1) + "1" + "]" * (levels - 1) + "}"
+
+
+@pytest.mark.parametrize(("bad", "reason"), [
+    (row(client_id="  "), "missing_client_id"),
+    (row(timestamp="2025-02-30T10:00:00Z"), "bad_timestamp"),
+    (row(event_name="page_scrolled"), "unknown_event_name"),
+    (row(event_data='{"a": 1'), "bad_event_data"),
+    (row(event_data=nested(33)), "bad_event_data"),
+    (row(page_url=""), "missing_page_url"),
+    (row(event_name="purchase", event_data='{"revenue": "abc"}'), "bad_revenue"),
+    (row(timestamp="2025-02-25T00:00:00Z"), "timestamp_out_of_window"),
+], ids=["missing client_id", "bad timestamp", "unknown event name", "bad event_data", "event_data too deep",
+        "missing page_url", "bad revenue", "timestamp out of window"])
+def test_each_bad_row_kind_is_quarantined_with_its_line_and_code_and_the_good_rows_staged_as_without_it(
+        settings, tmp_path, bad, reason):
+    write_csv(settings.raw_dir / "events_2025-02-23.csv", [*GOOD[:7], bad, *GOOD[7:]])  # on physical line 9
+    summary = validate_partition(settings, DAY, "r1")
+    assert [(line, code) for line, code, _ in quarantined_lines(settings)] == [(9, reason)]
+    assert (summary["rows_read"], summary["rows_valid"], summary["quarantined_by_reason"]) == (41, 40, {reason: 1})
+
+    clean = get_settings(data_dir=tmp_path / "clean")
+    write_csv(clean.raw_dir / "events_2025-02-23.csv", GOOD)
+    validate_partition(clean, DAY, "r1")
+    staged = [pl.read_parquet(valid_parts(staging_dir(each, DAY))).drop("source_line") for each in (settings, clean)]
+    assert staged[0].equals(staged[1])
 
 
 @pytest.mark.parametrize(("broken", "reason"), [

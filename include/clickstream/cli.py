@@ -6,6 +6,7 @@ import argparse
 import errno
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -98,12 +99,27 @@ def _stage_or_report(stage: str, settings: Settings, partitions: date | list[dat
         cause = f"{error}; then run `{again}`"
     except Stopped as error:
         cause = f"stopped by {error} before it finished; nothing of it was published. Rerun: `{again}`"
-    except OSError as error:
-        if error.errno != errno.ENOSPC:
+    except Exception as error:
+        written = _disk_full(error)
+        if written is None:
             raise
-        cause = (f"the disk is full (writing {error.filename or settings.data_dir}); nothing of the stage was "
+        cause = (f"the disk is full (writing {written or settings.data_dir}); nothing of the stage was "
                  f"published. Free space, then run `{again}`")
     print(f"clickstream: {stage} failed for {day}: {cause}", file=sys.stderr)
+    return None
+
+
+def _disk_full(error: BaseException | None) -> str | None:
+    """The file being written when the disk filled ("" when unnamed), if ``error`` or one it arose from says so:
+    an OSError with ENOSPC, or the errors of DuckDB (a ``TransactionException`` whose commit could not write) and
+    Polars (a ``ComputeError``), which quote the system's message; else None."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return str(error.filename or "")
+        if os.strerror(errno.ENOSPC) in str(error):
+            named = re.search(r'file "([^"]+)"', str(error))
+            return named[1] if named else ""
+        error = error.__cause__ or error.__context__
     return None
 
 

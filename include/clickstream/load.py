@@ -29,7 +29,7 @@ from clickstream.validate import (
     staging_dir,
     verified_parts,
 )
-from clickstream.warehouse import connect
+from clickstream.warehouse import connect, rollback
 
 # The identity of an event: the md5 of its seven normalised fields (see clickstream.contract), as a UUID.
 EVENT_ID_SQL = """md5(concat_ws(chr(31), client_id, page_url, coalesce(referrer, chr(0)),
@@ -202,7 +202,7 @@ def load_partition(settings: Settings, day: date, run_id: str, full_refresh: boo
             _audit(con, run_id, day, manifest, by_file, "loaded", loaded_at, seconds)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
         loaded = sum(counts["loaded"] for counts in by_file.values())
         valid = sum(counts["valid"] for counts in by_file.values())

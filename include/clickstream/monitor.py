@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from clickstream import gates
+from clickstream.publish import publish_copy
 from clickstream.settings import Settings
 from clickstream.suites import ANOMALY_FIGURES, WATCHDOG, watchdog_suite
 from clickstream.warehouse import SQL_DIR, connect
@@ -135,12 +136,14 @@ def monitor_partition(settings: Settings, day: date, run_id: str, full_refresh: 
                                                         skipped[check.name], check.threshold, check.description))
         gates.record(report, con, path, extra={"metrics": figures, "inputs": inputs})
         written = write_report(con, settings, day, run_id)  # the report of the day, now with this verdict
+        published = {} if report.critical_failures else (  # the run's data is audited: analysts may see it
+            publish_copy(con, settings.warehouse_path, settings.analytics_path))
     summary = {"partition_date": day.isoformat(), "run_id": run_id, "status": "checked", **report.summary(),
                "results_file": str(path), "report": written["report"], "checked_at": datetime.now(UTC).isoformat()}
     if report.critical_failures:
         gates.update_data_docs(settings.gx_dir)  # the on-call opens the failed run's page; passing runs: on demand
         raise gates.GateFailedError(report)
-    return summary
+    return {**summary, **published}
 
 
 def _inputs_digest(figures: dict[str, Any], skipped: dict[str, str], suite: list[gates.Check]) -> str:

@@ -35,7 +35,9 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
-    data_dir: Path = Field(Path("data"), description="Holds raw/, quarantine/, warehouse.duckdb, reports/.")
+    data_dir: Path = Field(
+        Path("data"), description="Holds raw/, quarantine/, warehouse.duckdb, analytics.duckdb, reports/."
+    )
     schedule: str = Field(
         "30 2 * * *", description="Cron schedule of the DAG, in UTC; each run processes the UTC day before it."
     )
@@ -135,6 +137,11 @@ class Settings(BaseSettings):
     @cached_property
     def warehouse_path(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
+
+    @cached_property
+    def analytics_path(self) -> Path:
+        """The read-only copy of the warehouse for analysts, republished after each run whose watchdog passed."""
+        return self.data_dir / "analytics.duckdb"
 
     @property
     def alert_recipients(self) -> list[str]:

@@ -42,7 +42,7 @@ import duckdb
 from clickstream.channels import create_channel_macro
 from clickstream.settings import Settings
 from clickstream.useragents import parser_version, refresh_user_agents
-from clickstream.warehouse import SQL_DIR, connect
+from clickstream.warehouse import SQL_DIR, connect, rollback
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +358,7 @@ def run_transform(
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     finally:
         con.execute("RESET preserve_insertion_order")

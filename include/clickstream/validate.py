@@ -233,11 +233,12 @@ def _aside(final: Path) -> Path:
 
 
 def _remove_stale_asides(final: Path) -> None:
-    """Folders left by validations of this partition on this host whose process is gone (killed)."""
+    """Folders left by validations of this partition on this host whose process is gone (killed): a new
+    validation being written (``.tmp``), or the last one moved out of the way of it (``.old``)."""
     host = socket.gethostname()
-    for folder in final.parent.glob(f".{final.name}.{host}.*.tmp"):
-        pid = folder.name.removesuffix(".tmp").rsplit(".", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+    for folder in final.parent.glob(f".{final.name}.{host}.*"):
+        pid = folder.name.rsplit(".", 2)[-2]
+        if folder.suffix in (".tmp", ".old") and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -264,8 +265,12 @@ def _replace_folder(aside: Path, final: Path) -> None:
 def _write_replacing(path: Path, write: Any) -> None:
     """Write a file beside ``path`` with ``write(tmp)`` and rename it over ``path``: whole or not at all."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    tmp.replace(path)
+    try:
+        write(tmp)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves none of it behind
+        raise
 
 
 def _safe(text: str) -> str:
@@ -322,15 +327,15 @@ def validate_partition(settings: Settings, day: date, run_id: str, full_refresh:
     paths = partitions.files_for(settings.raw_dir, day)
     if not paths:
         raise NoInputError(f"no raw file for partition {day} in {settings.raw_dir} (expected e.g. events_{day}.csv)")
+    final = staging_dir(settings, day)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_asides(final)  # first: a validation that finds nothing to do still clears what a killed one left
     current = definition(settings)
     previous = None if full_refresh else _unchanged(settings, day, paths, current)
     if previous is not None:
         return {**previous, "status": "skipped_unchanged", "validated_by": previous["run_id"], "run_id": run_id,
                 "reason": "same files (sha256) and rules as the last passing validation; full_refresh validates again",
                 "seconds": round(time.perf_counter() - started, 3)}
-    final = staging_dir(settings, day)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_asides(final)
     out = _aside(final)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()

@@ -73,6 +73,15 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return done
 
 
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if any: a COMMIT that could not write (a full disk) has already ended it,
+    and "no transaction is active" must not hide the error that failed it."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
+
+
 @contextmanager
 def connect(
     path: Path, read_only: bool = False, memory_limit: str | None = None, lock_timeout_s: float | None = None
