@@ -359,8 +359,12 @@ def save(report: GateReport, path: Path, extra: dict[str, Any] | None = None) ->
                "results": [asdict(result) for result in report.results], **(extra or {})}
     path.parent.mkdir(parents=True, exist_ok=True)
     aside = path.with_name(f".{path.name}.tmp")
-    aside.write_text(json.dumps(payload, indent=2, default=str))
-    aside.replace(path)
+    try:
+        aside.write_text(json.dumps(payload, indent=2, default=str))
+        aside.replace(path)
+    except BaseException:
+        aside.unlink(missing_ok=True)  # a full disk leaves nothing half-written behind
+        raise
     return payload
 
 
@@ -389,7 +393,9 @@ def record_pending(con: Any, gates_dir: Path) -> int:
             _insert_results(con, payload)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        from clickstream.warehouse import rollback
+
+        rollback(con)
         raise
     for marker in markers:
         marker.unlink(missing_ok=True)
