@@ -85,14 +85,19 @@ def test_the_desktop_screenshot_shows_the_kpis_and_the_daily_trend(page_of_repor
     assert 50_000 < path.stat().st_size < MAX_BYTES
 
 
-def test_the_narrow_screenshot_is_a_phones_first_screen_with_no_kpi_card_wider_than_the_phone(
-        browser, sample_report, screenshots):
+def test_the_narrow_screenshot_is_the_daily_trend_on_a_phone_in_its_narrow_layout(browser, sample_report,
+                                                                                  screenshots):
     page = browser.new_page(viewport=PHONE)
-    page.goto(Path(sample_report["report"]).as_uri(), wait_until="load")
+    page.goto(Path(sample_report["report"]).as_uri() + "#trend", wait_until="load")
     path = screenshots / "report-narrow.png"
     size = save_screenshot(page.screenshot, path)
+    shown = page.eval_on_selector("img.chart", "img => img.currentSrc")
+    narrow = page.eval_on_selector("picture source", "source => source.srcset")
+    page_width = page.evaluate("document.documentElement.scrollWidth")
     cards = page.eval_on_selector_all("[data-kpi]", "cards => cards.map(c => c.getBoundingClientRect().right)")
     page.close()
+    assert shown == narrow  # the trend chart in its phone layout
+    assert page_width == PHONE["width"]  # nothing makes the page scroll sideways (wide tables scroll in their box)
     assert len(cards) == 7 and max(cards) <= PHONE["width"]
     assert size == (PHONE["width"], PHONE["height"])
     assert 10_000 < path.stat().st_size < MAX_BYTES
