@@ -27,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="events in the one-day file set, validated and loaded as one partition (0: skip it)")
     real = parser.add_mutually_exclusive_group()
     real.add_argument("--real-size-only", action="store_true",
-                      help="only the real-size scenario (about two minutes): what a user waits for at the shop's size")
+                      help="only the real-size scenario (3 to 4 minutes here): what a user waits for at the "
+                           "shop's size")
     real.add_argument("--no-real-size", dest="real_size", action="store_false", help="skip the real-size scenario")
     parser.add_argument("--real-size-events", type=int, nargs="+", default=list(REAL_SIZE_EVENTS), metavar="PER_DAY",
                         help="events a day of the real-size sets, 14 days each (default 3500 28000; the first set "
