@@ -63,12 +63,12 @@ def print_summary(results: dict[str, Any]) -> None:
         print("\nTargets at scale (issues 9, 4, 5, 21)")
         print(format_table(target_rows(results), ["target", "measured", "status"], right=frozenset()))
     if results["real_size_table"]:
-        print("\nReal size (issue 21): whole processes, start-up and imports included")
-        print(real_size_table(results))
-        table = one_day_table(results)
+        print("\nReal size (issue 21): whole processes, start-up and imports included\n")
+        print(real_size_table(results, markdown=True))  # pasted as it is into docs and the README
+        table = one_day_table(results, markdown=True)
         if table:
             day = results["real_size"]["sets"][0]["one_day"]["day"]
-            print(f"\nThe day {day} as five processes (`clickstream <stage> --partition {day} --full-refresh`)")
+            print(f"\nThe day {day} as five processes (`clickstream <stage> --partition {day} --full-refresh`)\n")
             print(table)
 
 
