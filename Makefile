@@ -58,7 +58,7 @@ docs: $(STAMP) ## Regenerate the README's table of settings from the Settings ob
 lint: $(STAMP) ## Lint with ruff (Airflow's AIR rules included)
 	$(BIN)/ruff check dags plugins include tests
 
-bench: $(STAMP) ## Benchmark every stage at 1M and 10M events
+bench: $(STAMP) ## Benchmark every stage at 1M and 10M events and at the real size (14 x 3,500 events)
 	$(BIN)/clickstream bench
 
 constraints: ## Re-pin constraints.txt from a fresh resolve (needs the package index)
