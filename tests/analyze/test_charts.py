@@ -91,9 +91,9 @@ def test_tick_labels_read_as_money_counts_and_percentages():
     assert thousands(1_234_567) == "1,234,567"
 
 
-def test_bars_refuse_negative_values():
-    with pytest.raises(ValueError, match="cannot show negative values: \\[-5\\]"):
-        Scale.of([10, -5], thousands)
+def test_a_negative_value_draws_no_bar_instead_of_failing_the_report():
+    scale = Scale.of([10, -5], thousands)
+    assert (scale.ticks, scale.length(-5, 100), scale.length(5, 100)) == ((0, 2.5, 5, 7.5, 10), 0.0, 50.0)
 
 
 def test_text_width_is_estimated_from_the_font_size():

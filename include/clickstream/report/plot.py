@@ -40,9 +40,6 @@ class Scale:
     @classmethod
     def of(cls, values: Sequence[float], label: Callable[[float], str], bins: int = 4,
            integer: bool = False) -> Scale:
-        negative = [value for value in values if value < 0]
-        if negative:
-            raise ValueError(f"bars start at 0 and cannot show negative values: {negative[:3]}")
         return cls(nice_ticks(max(values, default=0), bins, integer), label)
 
     @property
@@ -50,7 +47,9 @@ class Scale:
         return self.ticks[-1] or 1.0  # an axis of zeros still has a length
 
     def length(self, value: float, extent: float) -> float:
-        return extent * value / self.top
+        """A bar's length. Bars start at 0: a negative value (refunds beyond sales, a damaged warehouse) draws no
+        bar rather than failing the report; the table beside each chart gives the figure itself."""
+        return extent * max(value, 0.0) / self.top
 
     def widest(self, size: float = TICK) -> float:
         return max(text_width(self.label(tick), size) for tick in self.ticks)
