@@ -280,3 +280,20 @@ def test_money_counts_and_rates_are_formatted_for_people():
         "12,322", "72.2%", "0.80%", "+12.3%", "−4.0%")
     assert (fmt.points_text(0.0080, 0.0100), fmt.hours(0.18), fmt.hours(30), fmt.hours(100)) == (
         "−0.20 pp", "11 min", "30.0 h", "4.2 days")
+
+
+def test_the_report_monitor_completes_reruns_only_the_gate_queries_when_nothing_was_loaded_since(sample, monkeypatch):
+    from clickstream.report import data
+    from clickstream.report.data import Window, collect
+    from clickstream.warehouse import connect
+
+    ran = []
+    monkeypatch.setattr(data, "run_query", lambda con, name, window: ran.append(name) or [])
+    monkeypatch.setattr(data, "_LAST", {})
+    window = Window(sample.last, sample.settings.report_window_days)
+    with connect(sample.settings.warehouse_path, read_only=True) as con:
+        collect(con, window)
+        first = list(ran)
+        ran.clear()
+        collect(con, window)
+    assert sorted(first) == sorted(data.QUERIES) and sorted(ran) == sorted(data.GATE_QUERIES)
