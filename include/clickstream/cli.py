@@ -259,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings_command.add_argument("--write", type=Path, metavar="FILE",
                                   help="replace the table between FILE's settings-table markers (make docs)")
     from clickstream.bench import add_arguments  # standard library only: cheap
-    add_arguments(add_command("bench", "benchmark every stage"))
+    add_arguments(add_command("bench", "benchmark the pipeline beside a row-by-row baseline (--real-size-only: 3 min)"))
     return parser
 
 
