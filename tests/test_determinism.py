@@ -44,11 +44,11 @@ def tables(folder) -> dict[str, list[tuple]]:
 
 
 def report_figures(folder, day: date) -> dict:
-    """The day's report summary, less when it was made, by which run (the text names the run it read) and the digest
-    of its inputs (which holds the times of the loads and gates it read)."""
+    """The day's report summary, less when it was made, by which run (the text names the run it read) and the digests
+    of its inputs and of the warehouse's state (which hold the times of the loads and gates it read)."""
     text = (folder / "reports" / day.isoformat() / "summary.json").read_text()
     summary = json.loads(re.sub(r"cli__[0-9T:.Z-]+", "RUN", text))
-    return {key: value for key, value in summary.items() if key not in (*WHEN, "generated_at", "inputs")}
+    return {key: value for key, value in summary.items() if key not in (*WHEN, "generated_at", "inputs", "state")}
 
 
 def test_two_identical_runs_give_identical_tables_and_reports(tmp_path, raw):

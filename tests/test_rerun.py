@@ -42,8 +42,8 @@ def test_each_skipped_stage_says_why(ran):
     assert reasons["validate"].startswith("same files (sha256) and rules as the last passing validation")
     assert reasons["load"].startswith("same files and sha256 as the last load")
     assert reasons["transform"].startswith("no load of the partition since a transform covered it")
-    assert reasons["analyze"].startswith("same figures, settings and code as the report of run cli__")
-    assert reasons["monitor"].startswith("same figures and suite as the passing check of run cli__")
+    assert reasons["analyze"].startswith("no load, transform or gate run since the report of run cli__")
+    assert reasons["monitor"].startswith("no load or transform since the passing check of run cli__")
 
 
 def test_full_refresh_makes_every_stage_do_its_work(ran):
@@ -72,3 +72,31 @@ def test_a_damaged_staging_is_validated_again(ran):
 
     valid_parts(staging_dir(ran, FIRST))[0].write_bytes(b"torn")
     assert run_stage("validate", ran, FIRST, "r2")["status"] == "validated"
+
+
+def test_a_rerun_with_no_load_or_transform_since_skips_the_report_and_the_watchdog_without_a_query(ran, monkeypatch):
+    from clickstream import monitor
+    from clickstream.report import data
+
+    monkeypatch.setattr(data, "run_query", lambda *args: pytest.fail("a report query ran"))
+    monkeypatch.setattr(monitor, "compute_metrics", lambda *args: pytest.fail("the watchdog's figures were computed"))
+    assert [run_stage(stage, ran, day, "r2")["status"] for day in DAYS for stage in ("analyze", "monitor")] == [
+        "skipped_unchanged"] * 4
+
+
+def test_a_later_days_gate_run_leaves_the_report_of_an_earlier_day_alone(ran, monkeypatch):
+    from clickstream.report import data
+
+    run_stage("monitor", ran, DAYS[1], "r2", full_refresh=True)  # a new watchdog run of the second day
+    monkeypatch.setattr(data, "run_query", lambda *args: pytest.fail("a report query ran"))
+    assert run_stage("analyze", ran, DAYS[0], "r3")["status"] == "skipped_unchanged"
+
+
+def test_a_report_whose_figures_did_not_change_after_a_transform_is_left_and_needs_no_query_next_time(ran,
+                                                                                                    monkeypatch):
+    from clickstream.report import data
+
+    assert run_stage("transform", ran, FIRST, "r2", full_refresh=True)["mode"] == "full"  # the same tables again
+    assert run_stage("analyze", ran, DAYS[1], "r2")["reason"].startswith("same figures, settings and code as")
+    monkeypatch.setattr(data, "run_query", lambda *args: pytest.fail("a report query ran"))
+    assert run_stage("analyze", ran, DAYS[1], "r3")["reason"].startswith("no load, transform or gate run since")

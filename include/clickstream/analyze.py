@@ -23,7 +23,7 @@ from typing import Any
 from clickstream.report import build, charts, narrative, render
 from clickstream.report.data import REPORT_SQL_DIR, Window, collect
 from clickstream.settings import Settings
-from clickstream.warehouse import connect
+from clickstream.warehouse import connect, data_version
 
 REPORT_CODE_DIR = Path(__file__).with_name("report")
 
@@ -87,7 +87,7 @@ def summarise(report: build.Report) -> dict[str, Any]:
     }
 
 
-def _write(path: Path, text: str) -> None:
+def write_file(path: Path, text: str) -> None:
     """Replace ``path`` atomically, so that the plugin never serves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
@@ -111,29 +111,39 @@ def _publish_latest(reports_dir: Path, folder: Path, day: date) -> bool:
     if shown is not None and shown > day:
         return False
     for name in FILES:
-        _write(latest / name, (folder / name).read_text(encoding="utf-8"))
+        write_file(latest / name, (folder / name).read_text(encoding="utf-8"))
     return True
 
 
 def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refresh: bool = False) -> dict[str, Any]:
-    """Write the partition's report from an open warehouse connection and return its summary; when its inputs
-    are those of the report already written (``inputs_digest``), leave it and say so, unless ``full_refresh``."""
+    """Write the partition's report from an open warehouse connection and return its summary. Unless
+    ``full_refresh``, a report is left as it is, and says so, when no load, transform or gate run of a partition up
+    to its day happened since it was written (``state``: no query runs), or when its queries give what they gave
+    it (``inputs_digest``)."""
     started = time.perf_counter()
-    window = Window(day, settings.report_window_days)
-    rows = collect(con, window)
-    digest = inputs_digest(rows, settings)
     folder = settings.reports_dir / day.isoformat()
     paths = {"report": str(folder / "report.html"), "markdown": str(folder / "report.md")}
     written = _written_summary(folder)
-    if not full_refresh and written.get("inputs") == digest:
+    state = _state_digest(data_version(con, day), settings)
+
+    def skipped(reason: str) -> dict[str, Any]:
         return {**written, **paths, "status": "skipped_unchanged", "latest": None,
-                "reason": f"same figures, settings and code as the report of run {written.get('run_id')}",
+                "reason": f"{reason} the report of run {written.get('run_id')}",
                 "seconds": round(time.perf_counter() - started, 3)}
+
+    if not full_refresh and written.get("state") == state:
+        return skipped("no load, transform or gate run since")
+    window = Window(day, settings.report_window_days)
+    rows = collect(con, window)
+    digest = inputs_digest(rows, settings)
+    if not full_refresh and written.get("inputs") == digest:
+        write_file(folder / "summary.json", json.dumps({**written, "state": state}, indent=2) + "\n")  # next: no query
+        return skipped("same figures, settings and code as")
     report = _render_report(rows, window, settings, run_id)
-    summary = {**summarise(report), "inputs": digest}
-    _write(folder / "report.html", render.html(report))
-    _write(folder / "report.md", render.markdown(report))
-    _write(folder / "summary.json", json.dumps(summary, indent=2) + "\n")  # last: it vouches for the other two
+    summary = {**summarise(report), "inputs": digest, "state": state}
+    write_file(folder / "report.html", render.html(report))
+    write_file(folder / "report.md", render.markdown(report))
+    write_file(folder / "summary.json", json.dumps(summary, indent=2) + "\n")  # last: it vouches for the other two
     latest = _publish_latest(settings.reports_dir, folder, day)
     return {
         **summary, **paths,
@@ -141,6 +151,14 @@ def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refr
         "latest": str(settings.reports_dir / "latest") if latest else None,
         "seconds": round(time.perf_counter() - started, 3),
     }
+
+
+def _state_digest(version: tuple | None, settings: Settings) -> str | None:
+    """The warehouse's data version for a day with the report's settings and code; None when there is none."""
+    if version is None:
+        return None
+    used = [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days]
+    return hashlib.sha256(json.dumps([version, used, _code_digest()], default=str).encode()).hexdigest()
 
 
 def _written_summary(folder: Path) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from clickstream import gates
 from clickstream.publish import publish_copy
 from clickstream.settings import Settings
 from clickstream.suites import ANOMALY_FIGURES, WATCHDOG, watchdog_suite
-from clickstream.warehouse import SQL_DIR, connect
+from clickstream.warehouse import SQL_DIR, connect, data_version
 
 METRICS_SQL = SQL_DIR / "monitor" / "watchdog_metrics.sql"
 ATTRIBUTION_MODELS = 6
@@ -115,26 +115,35 @@ def monitor_partition(settings: Settings, day: date, run_id: str, full_refresh: 
     """Run the watchdog for a partition and complete its report with the verdict; raise ``GateFailedError`` when
     a critical check fails. Figures equal to those of the last passing check (same suite) are not checked again
     unless ``full_refresh``."""
-    from clickstream.analyze import write_report
+    from clickstream.analyze import write_file, write_report
 
     path = settings.monitoring_dir / f"{day}.json"
+    suite = watchdog_suite(settings, settings.session_timeout_s)
+    last = _last_result(path)
+
+    def skipped(reason: str) -> dict[str, Any]:
+        return {"partition_date": day.isoformat(), "run_id": run_id, "status": "skipped_unchanged", "passed": True,
+                "checked_by": last["run_id"], "results_file": str(path),
+                "reason": f"{reason} the passing check of run {last['run_id']}"}
+
     with connect(settings.warehouse_path) as con:
-        metrics, skipped = compute_metrics(con, settings, day)
-        suite = watchdog_suite(settings, settings.session_timeout_s)
+        state = _state_digest(data_version(con), settings, suite)
+        if not full_refresh and last.get("passed") and last.get("state") == state:
+            return skipped("no load or transform since")
+        metrics, skipped_checks = compute_metrics(con, settings, day)
         figures = {key: _plain(value) for key, value in metrics.items()}
-        inputs = _inputs_digest(figures, skipped, suite)
-        last = _last_result(path)
-        if not full_refresh and last.get("inputs") == inputs and last.get("passed"):
-            return {"partition_date": day.isoformat(), "run_id": run_id, "status": "skipped_unchanged",
-                    "passed": True, "checked_by": last["run_id"], "results_file": str(path),
-                    "reason": f"same figures and suite as the passing check of run {last['run_id']}"}
-        checks = [check for check in suite if check.name not in skipped]
+        inputs = _inputs_digest(figures, skipped_checks, suite)
+        if not full_refresh and last.get("passed") and last.get("inputs") == inputs:
+            write_file(path, json.dumps({**last, "state": state}, indent=2, default=str))  # the next rerun: no query
+            return skipped("same figures and suite as")
+        checks = [check for check in suite if check.name not in skipped_checks]
         report = gates.run_suite(WATCHDOG, checks, figures, day, run_id, settings.gx_dir, settings.gx_keep_days)
         for check in suite:
-            if check.name in skipped:
+            if check.name in skipped_checks:
                 report.results.append(gates.CheckResult(check.name, check.expectation, check.severity, True,
-                                                        skipped[check.name], check.threshold, check.description))
-        gates.record(report, con, path, extra={"metrics": figures, "inputs": inputs})
+                                                        skipped_checks[check.name], check.threshold,
+                                                        check.description))
+        gates.record(report, con, path, extra={"metrics": figures, "inputs": inputs, "state": state})
         written = write_report(con, settings, day, run_id)  # the report of the day, now with this verdict
         published = {} if report.critical_failures else (  # the run's data is audited: analysts may see it
             publish_copy(con, settings.warehouse_path, settings.analytics_path))
@@ -144,6 +153,17 @@ def monitor_partition(settings: Settings, day: date, run_id: str, full_refresh: 
         gates.update_data_docs(settings.gx_dir)  # the on-call opens the failed run's page; passing runs: on demand
         raise gates.GateFailedError(report)
     return {**summary, **published}
+
+
+def _state_digest(version: tuple | None, settings: Settings, suite: list[gates.Check]) -> str | None:
+    """The warehouse's loads and transforms with what else the watchdog's figures and verdict depend on (its
+    settings, its SQL and code, the suite); None when there is no version."""
+    if version is None:
+        return None
+    used = settings.model_dump(mode="json", include={"session_timeout_s", "conversion_events", "anomaly_history_days",
+                                                     "anomaly_min_history_days", "outlier_order_quantile"})
+    code = hashlib.sha256(METRICS_SQL.read_bytes() + Path(__file__).read_bytes()).hexdigest()
+    return hashlib.sha256(json.dumps([version, used, code, gates.definition(suite)], default=str).encode()).hexdigest()
 
 
 def _inputs_digest(figures: dict[str, Any], skipped: dict[str, str], suite: list[gates.Check]) -> str:

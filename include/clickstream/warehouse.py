@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -80,6 +81,25 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
     except duckdb.TransactionException:
         pass
+
+
+def data_version(con: duckdb.DuckDBPyConnection, up_to: date | None = None) -> tuple | None:
+    """How far the pipeline's writes to this warehouse have gone: its loads and transforms and, given ``up_to``,
+    the gate runs of the partitions up to that day. The pipeline is the warehouse's only writer (analysts read
+    their copy), so an equal version means equal tables for what a day's report or watchdog reads, which the
+    stages use to skip without querying. None before the first transform."""
+    try:
+        return con.execute(
+            """SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()),
+                      (SELECT count(*) FROM load_audit WHERE status = 'loaded'),
+                      (SELECT max(loaded_at) FROM load_audit WHERE status = 'loaded'),
+                      (SELECT count(*) FROM transform_runs), (SELECT max(finished_at) FROM transform_runs),
+                      (SELECT count(*) FROM gate_results WHERE partition_date <= $day),
+                      (SELECT max(checked_at) FROM gate_results WHERE partition_date <= $day)""",
+            {"day": up_to},
+        ).fetchone()
+    except duckdb.CatalogException:  # no transform_runs yet
+        return None
 
 
 @contextmanager

@@ -25,9 +25,10 @@ def tamper(settings, *statements, params=()):
 
 
 def results(settings, day=LAST):
-    """Run the watchdog; return {check: (success, observed)} whether or not it raised."""
+    """Run the watchdog; return {check: (success, observed)} whether or not it raised. The tests edit the warehouse by
+    hand, which is not a load or a transform, so the watchdog is told to check again (full_refresh)."""
     try:
-        monitor_partition(settings, day, "test")
+        monitor_partition(settings, day, "test", full_refresh=True)
     except GateFailedError:
         pass
     payload = json.loads((settings.monitoring_dir / f"{day}.json").read_text())
@@ -72,14 +73,26 @@ def test_unchanged_figures_are_not_checked_again_and_the_summary_says_why(wareho
     monitor_partition(warehouse, LAST, "run-1")
     again = monitor_partition(warehouse, LAST, "run-2")
     assert (again["status"], again["checked_by"], again["passed"]) == ("skipped_unchanged", "run-1", True)
-    assert again["reason"] == "same figures and suite as the passing check of run run-1"
+    assert again["reason"] == "no load or transform since the passing check of run run-1"
 
 
 def test_changed_figures_are_checked_again(warehouse):
+    from clickstream.transform import transform
+
     monitor_partition(warehouse, LAST, "run-1")
     tamper(warehouse, "DELETE FROM raw_events WHERE event_at::DATE = ? AND event_name = 'page_viewed' "
                       "AND event_id IN (SELECT event_id FROM raw_events ORDER BY event_id LIMIT 3)", params=[LAST])
+    transform(warehouse, LAST, full_refresh=True)  # the warehouse's version moves on, as after a load
     assert monitor_partition(warehouse, LAST, "run-2")["status"] == "checked"
+
+
+def test_a_transform_that_leaves_the_figures_alone_skips_the_check_by_comparing_them(warehouse):
+    from clickstream.transform import transform
+
+    monitor_partition(warehouse, LAST, "run-1")
+    transform(warehouse, LAST, full_refresh=True)
+    assert monitor_partition(warehouse, LAST, "run-2")["reason"] == (
+        "same figures and suite as the passing check of run run-1")
 
 
 def test_full_refresh_checks_unchanged_figures_again(warehouse):

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from clickstream.warehouse import SQL_DIR
+from clickstream.warehouse import SQL_DIR, data_version
 
 REPORT_SQL_DIR = SQL_DIR / "report"
 QUERIES = (
@@ -79,19 +79,7 @@ def collect(con: Any, window: Window) -> dict[str, list[dict[str, Any]]]:
     """Every report query's rows, by query name; the queries share the temp table ``report_periods``."""
     con.execute("CREATE OR REPLACE TEMP TABLE report_periods (period VARCHAR, first_date DATE, last_date DATE)")
     con.executemany("INSERT INTO report_periods VALUES (?, ?, ?)", window.periods())
-    key = (_state(con), window)
+    key = (data_version(con), window)
     if _LAST.get("key") != key or key[0] is None:
         _LAST.update(key=key, rows={name: run_query(con, name, window) for name in QUERIES if name not in GATE_QUERIES})
     return {**_LAST["rows"], **{name: run_query(con, name, window) for name in GATE_QUERIES}}
-
-
-def _state(con: Any) -> tuple | None:
-    """Which warehouse file, and how far its loads and transforms have gone; None when that cannot be told."""
-    try:
-        return con.execute(
-            """SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()),
-                      (SELECT count(*) FROM load_audit), (SELECT max(loaded_at) FROM load_audit),
-                      (SELECT count(*) FROM transform_runs), (SELECT max(finished_at) FROM transform_runs)"""
-        ).fetchone()
-    except Exception:  # noqa: BLE001 (a warehouse before its first transform has no transform_runs)
-        return None
