@@ -38,7 +38,7 @@ def run_dag(airflow_db, monkeypatch, tmp_path):
     monkeypatch.setenv("CLICKSTREAM_DATA_DIR", str(data_dir))
     monkeypatch.setenv("CLICKSTREAM_ALERT_EMAILS", ONCALL)
 
-    def run(day: date = DAY, **options):
+    def run(day: date = DAY, full_refresh: bool = False, **options):
         from airflow.dag_processing.dagbag import DagBag
 
         from clickstream.local_airflow import task_states
@@ -46,7 +46,7 @@ def run_dag(airflow_db, monkeypatch, tmp_path):
         with smtp_sink() as (inbox, uri):
             monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", uri)
             dag = DagBag(dag_folder=str(DAGS)).dags["clickstream_elt"]
-            dag_run = dag.test(run_conf={"partition_date": day.isoformat()}, **options)
+            dag_run = dag.test(run_conf={"partition_date": day.isoformat(), "full_refresh": full_refresh}, **options)
         return str(dag_run.state), task_states(dag_run), inbox.messages
 
     run.data_dir = data_dir
@@ -93,7 +93,8 @@ def test_tampered_orders_fail_the_watchdog_and_email_once(run_dag):
     with connect(run_dag.data_dir / "warehouse.duckdb") as con:
         tampered = con.execute("UPDATE orders SET revenue = revenue + 100 WHERE ordered_at::DATE = ?", [DAY])
         assert tampered.fetchone()[0] >= 1
-    state, tasks, emails = run_dag(mark_success_pattern="^(validate|load|transform|analyze)$")
+    # A hand edit is no load or transform: the watchdog is told to check the day again.
+    state, tasks, emails = run_dag(full_refresh=True, mark_success_pattern="^(validate|load|transform|analyze)$")
     assert (state, tasks["monitor"]) == ("failed", "failed")
     assert len(emails) == 1
     message = emails[0][1]

@@ -39,9 +39,8 @@ IMPORTS = {
                  "ua_parser"),
     "load": ("clickstream.cli", "clickstream.load"),
     "transform": ("clickstream.cli", "clickstream.transform", "polars"),
-    "analyze": ("clickstream.cli", "clickstream.analyze", "matplotlib.pyplot", "jinja2"),
-    "monitor": ("clickstream.cli", "clickstream.monitor", "clickstream.analyze", "great_expectations",
-                "matplotlib.pyplot", "jinja2"),
+    "analyze": ("clickstream.cli", "clickstream.analyze", "jinja2"),
+    "monitor": ("clickstream.cli", "clickstream.monitor", "clickstream.analyze", "great_expectations", "jinja2"),
 }
 # A day, or first..last for the one transform of the days a run loaded.
 LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}(?:\.\.\d{4}-\d{2}-\d{2})?) (\w+)\s+ok\s+(.*)$")
