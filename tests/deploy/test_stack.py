@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 import pytest
 from deploy_files import ROOT
+from polling import poll
 from smtp_sink import free_port
 
 from clickstream.local_airflow import DAG_ID
@@ -124,17 +125,10 @@ class Stack:
                 for m in listing["messages"]]
 
     def wait(self, condition, timeout: float, what: str, interval: float = 3) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                result = condition()
-            except (httpx.HTTPError, ValueError, KeyError):
-                result = None
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise AssertionError(f"waited {timeout:.0f} s for {what}\n{self.diagnosis()}")
-            time.sleep(interval)
+        result = poll(condition, timeout, interval, not_yet=(httpx.HTTPError, ValueError, KeyError))
+        if not result:
+            raise AssertionError(f"waited {timeout:.0f} s for {what}\n{self.diagnosis()}")
+        return result
 
     def status(self) -> str:
         return self.compose("ps", "--all", check=False).stdout

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from polling import poll
 from smtp_sink import free_port
 
 from clickstream.local_airflow import DAG_ID, airflow_env, prepare
@@ -275,18 +276,11 @@ class AirflowServices:
                                    f"{log_tail(self.log_dir / f'{name}.log')}")
 
     def wait_until(self, condition: Callable[[], Any], timeout: float, what: str, interval: float = 2) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            self.check_alive()
-            try:
-                result = condition()
-            except httpx.TransportError:  # a service going away is reported by check_alive on the next turn
-                result = None
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"waited {timeout:.0f}s for {what}; logs in {self.log_dir}")
-            time.sleep(interval)
+        # A service going away (TransportError) is reported by check_alive on the next turn.
+        result = poll(condition, timeout, interval, not_yet=(httpx.TransportError,), each_turn=self.check_alive)
+        if not result:
+            raise TimeoutError(f"waited {timeout:.0f}s for {what}; logs in {self.log_dir}")
+        return result
 
     # -- REST API ---------------------------------------------------------------------------------------
 
