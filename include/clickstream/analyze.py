@@ -11,15 +11,14 @@ rendered again (a rerun over unchanged data costs the queries only). The monitor
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import time
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from clickstream.digests import code_digest, digest
 from clickstream.report import build, charts, narrative, render
 from clickstream.report.data import REPORT_SQL_DIR, Window, collect
 from clickstream.settings import Settings
@@ -57,19 +56,16 @@ def _render_report(rows: dict[str, Any], window: Window, settings: Settings, run
     return report
 
 
-@cache
 def _code_digest() -> str:
     """The report's code, templates and queries: a change renders every report again."""
-    files = sorted([*REPORT_CODE_DIR.rglob("*.py"), *REPORT_CODE_DIR.rglob("*.j2"), *REPORT_SQL_DIR.glob("*.sql"),
-                    Path(__file__)])
-    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
+    return code_digest(*REPORT_CODE_DIR.rglob("*.py"), *REPORT_CODE_DIR.rglob("*.j2"), *REPORT_SQL_DIR.glob("*.sql"),
+                       Path(__file__))
 
 
 def inputs_digest(rows: dict[str, Any], settings: Settings) -> str:
     """Everything a report shows, as a digest: the rows of its queries, the settings it reads, its code."""
     used = [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days]
-    text = json.dumps([rows, used, _code_digest()], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return digest([rows, used, _code_digest()])
 
 
 def summarise(report: build.Report) -> dict[str, Any]:
@@ -158,7 +154,7 @@ def _state_digest(version: tuple | None, settings: Settings) -> str | None:
     if version is None:
         return None
     used = [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days]
-    return hashlib.sha256(json.dumps([version, used, _code_digest()], default=str).encode()).hexdigest()
+    return digest([version, used, _code_digest()])
 
 
 def _written_summary(folder: Path) -> dict[str, Any]:

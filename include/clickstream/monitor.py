@@ -7,7 +7,6 @@ Expectations. A failed critical check raises ``GateFailedError``; warnings are r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import statistics
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from clickstream import gates
+from clickstream.digests import code_digest, digest
 from clickstream.publish import publish_copy
 from clickstream.settings import Settings
 from clickstream.suites import ANOMALY_FIGURES, WATCHDOG, watchdog_suite
@@ -162,14 +162,12 @@ def _state_digest(version: tuple | None, settings: Settings, suite: list[gates.C
         return None
     used = settings.model_dump(mode="json", include={"session_timeout_s", "conversion_events", "anomaly_history_days",
                                                      "anomaly_min_history_days", "outlier_order_quantile"})
-    code = hashlib.sha256(METRICS_SQL.read_bytes() + Path(__file__).read_bytes()).hexdigest()
-    return hashlib.sha256(json.dumps([version, used, code, gates.definition(suite)], default=str).encode()).hexdigest()
+    return digest([version, used, code_digest(METRICS_SQL, Path(__file__)), gates.definition(suite)])
 
 
 def _inputs_digest(figures: dict[str, Any], skipped: dict[str, str], suite: list[gates.Check]) -> str:
     """What a watchdog verdict depends on: the figures, the checks skipped and why, the suite's definition."""
-    text = json.dumps([figures, skipped, gates.definition(suite)], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return digest([figures, skipped, gates.definition(suite)])
 
 
 def _last_result(path: Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ table (or parsed by other package versions) are parsed here, and ``stg_events`` 
 from __future__ import annotations
 
 import re
+from functools import cache
 from importlib.metadata import version
 
 import duckdb
@@ -32,8 +33,9 @@ CREATE TABLE IF NOT EXISTS dim_user_agents (
 """
 
 
+@cache
 def parser_version() -> str:
-    """Versions of everything that decides a classification; a change invalidates the cache."""
+    """Versions of everything that decides a classification (once per process); a change invalidates the cache."""
     packages = ("ua-parser", "ua-parser-builtins", "ua-parser-rs", "crawler-user-agents")
     return ";".join([f"classifier={CLASSIFIER_VERSION}", *(f"{name}={version(name)}" for name in packages)])
 

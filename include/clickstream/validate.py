@@ -16,7 +16,6 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,6 +23,7 @@ import polars as pl
 
 from clickstream import gates, partitions
 from clickstream.contract import COLUMNS, REJECTED_FILE, TRIM_CHARS
+from clickstream.digests import code_digest, digest
 from clickstream.errors import DataError
 from clickstream.normalise import LINE_COLUMN, RejectedFileError, apply_contract, data_lines, read_raw
 from clickstream.settings import Settings
@@ -281,18 +281,11 @@ def _safe(text: str) -> str:
 def definition(settings: Settings) -> str:
     """What a validation's outcome depends on besides the files: the code that judges rows, the settings it reads,
     the quarantine suite and the user-agent parser's version. A validation under another definition is stale."""
-    parts = [_code_digest(), gates.definition(quarantine_suite(settings)),
-             json.dumps([settings.event_names, settings.conversion_events])]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-@cache
-def _code_digest() -> str:
-    """The validation code and the versions of the packages it leans on, once per process."""
     from clickstream.useragents import parser_version
 
-    code = b"".join(Path(__file__).with_name(name).read_bytes() for name in VALIDATION_CODE)
-    return hashlib.sha256(code + f"{parser_version()};polars={pl.__version__}".encode()).hexdigest()
+    code = code_digest(*(Path(__file__).with_name(name) for name in VALIDATION_CODE))
+    return digest([code, parser_version(), pl.__version__, gates.definition(quarantine_suite(settings)),
+                   settings.event_names, settings.conversion_events])
 
 
 def _unchanged(settings: Settings, day: date, paths: list[Path], current: str) -> dict[str, Any] | None:
