@@ -80,7 +80,7 @@ def test_a_process_that_finds_the_same_definition_writes_no_project_file(tmp_pat
     files = [*(tmp_path / "gx").glob("*/s.json"), tmp_path / "gx" / "great_expectations.yml"]
     before = {path: path.stat().st_mtime_ns for path in files}
     run_suite("s", checks(0.1), FIGURES, DAY, "r2", project_dir=tmp_path, keep_days=KEEP_DAYS)
-    assert len(files) == 4 and {path: path.stat().st_mtime_ns for path in files} == before
+    assert len(files) == 3 and {path: path.stat().st_mtime_ns for path in files} == before
 
 
 def _gate_in_a_process(project_dir: str, run_id: str, barrier) -> int:
@@ -99,10 +99,10 @@ def test_two_processes_run_gates_of_one_project_at_once(tmp_path):
 
 
 def _forget_this_process_setup():
-    """As a new process starts: no checkpoint kept from an earlier gate."""
+    """As a new process starts: no validation definition kept from an earlier gate."""
     from clickstream import gates
 
-    gates._CHECKPOINTS.clear()
+    gates._DEFINITIONS.clear()
 
 
 def _runs(folder):
@@ -148,3 +148,11 @@ def test_pruning_counts_the_runs_it_removes_and_keeps_recent_ones(tmp_path):
     assert prune_results(project, "s", keep_days=1, now=run_time + timedelta(hours=23)) == 0
     assert prune_results(project, "s", keep_days=1, now=run_time + timedelta(hours=25)) == 1
     assert _runs(project / "gx" / "uncommitted" / "validations") == []
+
+
+def test_the_project_keeps_no_config_variables_file(tmp_path):
+    # GX would parse it on every store access; the suites use no ${variable}.
+    run_suite("s", checks(0.1), FIGURES, DAY, "r1", project_dir=tmp_path, keep_days=KEEP_DAYS)
+    project = tmp_path / "gx"
+    assert not (project / "uncommitted" / "config_variables.yml").exists()
+    assert "config_variables_file_path: uncommitted" not in (project / "great_expectations.yml").read_text()

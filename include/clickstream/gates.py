@@ -110,9 +110,10 @@ def run_suite(
 ) -> GateReport:
     """Judge a partition's ``figures`` (GX sees them as a one-row pandas batch) with the suite ``checks``.
 
-    The run goes through the file-backed GX project in ``project_dir`` (suite, validation definition
-    and checkpoint kept up to date), which stores its result; runs older than ``keep_days`` days are
-    pruned (``prune_results``). The Data Docs are rendered by ``update_data_docs``, not here.
+    The run is the suite's validation definition in the file-backed GX project in ``project_dir`` (suite and
+    validation definition kept up to date), which stores its result; runs older than ``keep_days`` days are
+    pruned (``prune_results``). The Data Docs are rendered by ``update_data_docs``, not here. No checkpoint:
+    it has no action to run here, and its checks that the stored objects are current cost a third of a run.
     """
     import pandas as pd
 
@@ -121,10 +122,9 @@ def run_suite(
     by_name = {check.name: check for check in checks}
     with project_lock(project_dir):
         prune_results(project_dir, suite_name, keep_days)
-        checkpoint = _checkpoint(str(project_dir), suite_name, checks)
-        result = checkpoint.run(batch_parameters={"dataframe": pd.DataFrame([figures])},
-                                run_id=gx.RunIdentifier(run_name=f"{partition_date}_{run_id}"))
-    validation = next(iter(result.run_results.values()))
+        definition = _validation_definition(str(project_dir), suite_name, checks)
+        validation = definition.run(batch_parameters={"dataframe": pd.DataFrame([figures])},
+                                    run_id=gx.RunIdentifier(run_name=f"{partition_date}_{run_id}"))
     report = GateReport(suite_name, partition_date, run_id)
     for item in validation.results:
         check = by_name[item.expectation_config.meta["check"]]
@@ -146,15 +146,14 @@ def run_suite(
 def prepare(suite_name: str, checks: Sequence[Check], project_dir: Path) -> None:
     """Set up the suite's GX objects ahead of ``run_suite`` (e.g. on a thread while the data is read)."""
     with project_lock(project_dir):
-        _checkpoint(str(project_dir), suite_name, checks)
+        _validation_definition(str(project_dir), suite_name, checks)
 
 
 def _gx() -> Any:
     """great_expectations, imported with its usage analytics off: every entry point here comes through this."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
+    from clickstream.gx_import import import_great_expectations
 
-    return gx
+    return import_great_expectations()
 
 
 def _context(project_dir: str) -> Any:
@@ -162,6 +161,13 @@ def _context(project_dir: str) -> Any:
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="file", project_root_dir=project_dir)
+    if context.variables.config_variables_file_path:
+        # GX re-reads and parses that YAML file on every store access (a dozen times a gate, a fifth of its
+        # time); the suites name no ${variable}, so the project keeps none. Once per project.
+        context.variables.config_variables_file_path = None
+        context.variables.save()
+        (Path(project_dir) / "gx" / "uncommitted" / "config_variables.yml").unlink(missing_ok=True)
+        context = gx.get_context(mode="file", project_root_dir=project_dir)
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they would flood the task logs
     return context
 
@@ -180,38 +186,35 @@ def definition(checks: Sequence[Check]) -> str:
                       sort_keys=True, default=str)
 
 
-def _checkpoint(project_dir: str, suite_name: str, checks: Sequence[Check]) -> Any:
-    """The project's checkpoint for a suite; callers hold ``project_lock``.
+def _validation_definition(project_dir: str, suite_name: str, checks: Sequence[Check]) -> Any:
+    """The project's validation definition for a suite; callers hold ``project_lock``.
 
     The project's files are written only when they do not hold this suite definition (its digest is kept in
     the suite's ``meta``): processes that share the project (two days validating at once) then only read them,
     and a file left cut off by a kill or a full disk no longer parses, so it is written anew. A process keeps
-    the checkpoint for its next partitions (about 0.3 s each) while the files are those it last saw.
+    the validation definition for its next partitions (about 0.3 s each) while the files are those it last saw.
     """
     digest = hashlib.sha256(definition(checks).encode()).hexdigest()
     files = _suite_files(Path(project_dir), suite_name)
-    cached = _CHECKPOINTS.get((project_dir, suite_name))
+    cached = _DEFINITIONS.get((project_dir, suite_name))
     if cached is not None and cached[:2] == (digest, _stamp(files)):
         return cached[2]
     gx = _gx()
     context = _context(project_dir)
-    checkpoint = _stored_checkpoint(context, suite_name, digest, files)
-    if checkpoint is None:
+    validation = _stored_definition(context, suite_name, digest, files)
+    if validation is None:
         for path in files:  # whatever is there is stale or torn: GX would read it before replacing it
             path.unlink(missing_ok=True)
         suite = context.suites.add(_suite(gx, suite_name, checks, digest))
         validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=suite_name, data=_batch_definition(context, suite_name), suite=suite))
-        checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=suite_name, validation_definitions=[validation], actions=[]))
-    _CHECKPOINTS[(project_dir, suite_name)] = (digest, _stamp(files), checkpoint)
-    return checkpoint
+    _DEFINITIONS[(project_dir, suite_name)] = (digest, _stamp(files), validation)
+    return validation
 
 
 def _suite_files(project_dir: Path, suite_name: str) -> list[Path]:
-    """The files a suite's checkpoint is made of: the suite, its validation definition, the checkpoint."""
-    return [project_dir / "gx" / folder / f"{suite_name}.json"
-            for folder in ("expectations", "validation_definitions", "checkpoints")]
+    """The files a suite's validation definition is made of: the suite and the definition."""
+    return [project_dir / "gx" / folder / f"{suite_name}.json" for folder in ("expectations", "validation_definitions")]
 
 
 def _stamp(files: list[Path]) -> tuple[tuple[int, int] | None, ...]:
@@ -226,13 +229,13 @@ def _stat(path: Path) -> os.stat_result | None:
         return None
 
 
-def _stored_checkpoint(context: Any, suite_name: str, digest: str, files: list[Path]) -> Any | None:
-    """The stored checkpoint if every file of it is whole and its suite has this definition, else None."""
+def _stored_definition(context: Any, suite_name: str, digest: str, files: list[Path]) -> Any | None:
+    """The stored validation definition if every file of it is whole and its suite has this definition, else None."""
     try:
         stored = [json.loads(path.read_text()) for path in files]
         if stored[0].get("meta", {}).get("definition") != digest:
             return None
-        return context.checkpoints.get(suite_name)
+        return context.validation_definitions.get(suite_name)
     except Exception:  # noqa: BLE001 (missing, torn or foreign files: all mean "write them anew")
         return None
 
@@ -250,8 +253,8 @@ def project_lock(project_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-# (project dir, suite name) -> (the definition's digest, the stamp of its files, its checkpoint)
-_CHECKPOINTS: dict[tuple[str, str], tuple[str, tuple, Any]] = {}
+# (project dir, suite name) -> (the definition's digest, the stamp of its files, its validation definition)
+_DEFINITIONS: dict[tuple[str, str], tuple[str, tuple, Any]] = {}
 
 
 def _batch_definition(context: Any, suite_name: str) -> Any:

@@ -39,8 +39,11 @@ def _prepare_task(spec: dict[str, Any]) -> None:
 
         import clickstream.warehouse  # noqa: F401
     if task in ("validate", "monitor"):
-        import great_expectations  # noqa: F401
         import pandas  # noqa: F401
+
+        from clickstream.gx_import import import_great_expectations
+
+        import_great_expectations()
 
         import clickstream.gates  # noqa: F401
     modules = {"validate": "clickstream.validate", "load": "clickstream.load", "analyze": "clickstream.analyze",
