@@ -67,11 +67,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     days = _partitions(settings, args)
     steps = [*((stage, day) for day in days for stage in ("validate", "load")), ("transform", days),
              *((stage, day) for day in days for stage in ("analyze", "monitor"))]
-    for stage, partitions in steps:
-        summary = _stage_or_report(stage, settings, partitions, run_id, args.full_refresh)
-        if summary is None:
-            return 1
-        print(f"{_label(partitions)} {stage:<9} ok  {_headline(summary)}", flush=True)
+    from clickstream.warehouse import held_open
+
+    with held_open(settings.warehouse_path):
+        for stage, partitions in steps:
+            summary = _stage_or_report(stage, settings, partitions, run_id, args.full_refresh)
+            if summary is None:
+                return 1
+            print(f"{_label(partitions)} {stage:<9} ok  {_headline(summary)}", flush=True)
     return 0
 
 
