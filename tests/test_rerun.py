@@ -100,3 +100,21 @@ def test_a_report_whose_figures_did_not_change_after_a_transform_is_left_and_nee
     assert run_stage("analyze", ran, DAYS[1], "r2")["reason"].startswith("same figures, settings and code as")
     monkeypatch.setattr(data, "run_query", lambda *args: pytest.fail("a report query ran"))
     assert run_stage("analyze", ran, DAYS[1], "r3")["reason"].startswith("no load, transform or gate run since")
+
+
+def test_a_run_publishes_the_analysts_copy_once_after_its_last_watchdog(tmp_path, capsys):
+    data = tmp_path / "data"
+    generate(data, DAYS[0], len(DAYS), events_per_day=300, seed=3, truth=False)
+    assert main(["--data-dir", str(data), "run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines[-2:]] == ["monitor", "publish"]
+    assert lines[-1].startswith(f"{DAYS[0]}..{DAYS[-1]} publish   ok  copy=published")
+    assert sum("copy=at_end_of_run" in line for line in lines) == len(DAYS)  # every monitor left it to the end
+    assert (data / "analytics.duckdb").exists()
+
+
+def test_a_run_whose_end_publish_failed_publishes_on_the_next_run(ran, capsys):
+    (ran.data_dir / "analytics.duckdb.version").unlink()  # as when the copy could not be written
+    capsys.readouterr()
+    assert main(["--data-dir", str(ran.data_dir), "run"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"{DAYS[0]}..{DAYS[-1]} publish   ok  copy=published")

@@ -10,6 +10,7 @@ import re
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -67,14 +68,21 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     days = _partitions(settings, args)
     steps = [*((stage, day) for day in days for stage in ("validate", "load")), ("transform", days),
              *((stage, day) for day in days for stage in ("analyze", "monitor"))]
+    from clickstream.publish import at_the_end, publish_due
     from clickstream.warehouse import held_open
 
-    with held_open(settings.warehouse_path):
+    with held_open(settings.warehouse_path), at_the_end():
         for stage, partitions in steps:
             summary = _stage_or_report(stage, settings, partitions, run_id, args.full_refresh)
             if summary is None:
                 return 1
             print(f"{_label(partitions)} {stage:<9} ok  {_headline(summary)}", flush=True)
+        # Every watchdog passed: the analysts' copy, once for the run (none when nothing changed).
+        summary = _stage_or_report("publish", settings, days, run_id, args.full_refresh, lambda: publish_due(settings))
+        if summary is None:
+            return 1
+        if summary["copy"] == "published":
+            print(f"{_label(days)} {'publish':<9} ok  {_headline(summary)}", flush=True)
     return 0
 
 
@@ -86,7 +94,7 @@ def _label(partitions: date | list[date]) -> str:
 
 
 def _stage_or_report(stage: str, settings: Settings, partitions: date | list[date], run_id: str,
-                     full_refresh: bool) -> dict[str, Any] | None:
+                     full_refresh: bool, work: Callable[[], dict[str, Any]] | None = None) -> dict[str, Any] | None:
     """A stage's summary; or, for a known condition, one line on stderr naming the day, the stage, the cause
     and what to run next, and None. Each stage publishes whole or not at all, so a stop leaves nothing half-done."""
     from clickstream.errors import DataError, OperationalError, Stopped
@@ -95,7 +103,7 @@ def _stage_or_report(stage: str, settings: Settings, partitions: date | list[dat
     again = f"clickstream {stage} --partition {day}" if isinstance(partitions, date) or len(partitions) == 1 else (
         f"clickstream run --start {partitions[0]} --end {partitions[-1]}")
     try:
-        return run_stage(stage, settings, partitions, run_id, full_refresh=full_refresh)
+        return work() if work else run_stage(stage, settings, partitions, run_id, full_refresh=full_refresh)
     except DataError as error:
         cause = str(error)
     except OperationalError as error:
@@ -128,7 +136,7 @@ def _disk_full(error: BaseException | None) -> str | None:
 
 def _headline(summary: dict[str, Any]) -> str:
     keys = ("rows_read", "rows_valid", "rows_quarantined", "rows_loaded", "duplicates", "status", "mode", "report",
-            "seconds")
+            "copy", "seconds", "publish_seconds")
     return " ".join(f"{key}={summary[key]}" for key in keys if key in summary)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from clickstream import gates
 from clickstream.digests import code_digest, digest
-from clickstream.publish import publish_copy
+from clickstream.publish import after_watchdog
 from clickstream.settings import Settings
 from clickstream.suites import ANOMALY_FIGURES, WATCHDOG, watchdog_suite
 from clickstream.warehouse import SQL_DIR, connect, data_version
@@ -146,7 +146,7 @@ def monitor_partition(settings: Settings, day: date, run_id: str, full_refresh: 
         gates.record(report, con, path, extra={"metrics": figures, "inputs": inputs, "state": state})
         written = write_report(con, settings, day, run_id)  # the report of the day, now with this verdict
         published = {} if report.critical_failures else (  # the run's data is audited: analysts may see it
-            publish_copy(con, settings.warehouse_path, settings.analytics_path))
+            after_watchdog(con, settings.warehouse_path, settings.analytics_path))
     summary = {"partition_date": day.isoformat(), "run_id": run_id, "status": "checked", **report.summary(),
                "results_file": str(path), "report": written["report"], "checked_at": datetime.now(UTC).isoformat()}
     if report.critical_failures:

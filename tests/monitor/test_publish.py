@@ -15,7 +15,7 @@ from watchdog_sample import DAYS, LAST
 
 from clickstream.gates import GateFailedError
 from clickstream.monitor import monitor_partition
-from clickstream.publish import CopyMismatchError
+from clickstream.publish import CopyMismatchError, at_the_end, publish_due, publish_if_changed
 from clickstream.warehouse import connect
 
 MARTS = ("sessions", "dim_users", "orders", "order_items", "attribution", "funnel_daily", "daily_kpis")
@@ -113,3 +113,32 @@ def test_a_copy_left_aside_by_a_killed_publish_is_removed_by_the_next(warehouse)
     left.write_bytes(b"cut off")
     monitor_partition(warehouse, LAST, "run-1")
     assert asides(warehouse) == [] and count(warehouse.analytics_path, "monitor_results") == 19
+
+
+def test_a_monitor_that_finds_the_warehouse_as_copied_does_not_copy_it_again(warehouse):
+    first = monitor_partition(warehouse, LAST, "run-1")
+    copied_at = warehouse.analytics_path.stat().st_mtime_ns
+    again = monitor_partition(warehouse, LAST, "run-2", full_refresh=True)  # a new gate run: the copy is due
+    assert (first["copy"], again["copy"]) == ("published", "published")
+    assert warehouse.analytics_path.stat().st_mtime_ns != copied_at
+    copied_at = warehouse.analytics_path.stat().st_mtime_ns
+    with connect(warehouse.warehouse_path) as con:
+        assert publish_if_changed(con, warehouse.warehouse_path, warehouse.analytics_path)["copy"] == "unchanged"
+    assert warehouse.analytics_path.stat().st_mtime_ns == copied_at
+
+
+def test_inside_at_the_end_monitors_leave_the_copy_to_one_publish(warehouse):
+    with at_the_end():
+        summaries = [monitor_partition(warehouse, day, "run-1") for day in DAYS[-2:]]
+        assert [summary["copy"] for summary in summaries] == ["at_end_of_run", "at_end_of_run"]
+        assert not warehouse.analytics_path.exists()
+        assert publish_due(warehouse)["copy"] == "published"
+    assert count(warehouse.analytics_path, "monitor_results") == 38  # both days' watchdog results
+
+
+def test_publish_due_copies_nothing_when_the_copy_holds_the_warehouse_as_it_is(warehouse):
+    with at_the_end():
+        assert publish_due(warehouse)["copy"] == "published"
+        copied_at = warehouse.analytics_path.stat().st_mtime_ns
+        assert publish_due(warehouse)["copy"] == "unchanged"
+    assert warehouse.analytics_path.stat().st_mtime_ns == copied_at
