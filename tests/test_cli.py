@@ -16,7 +16,7 @@ from clickstream.generate import generate
 from clickstream.settings import Settings
 
 
-def test_run_ingests_every_partition_in_date_order_transforms_once_then_reports_and_monitors_each(tmp_path, capsys):
+def test_run_ingests_each_partition_in_date_order_transforms_once_then_reports_monitors_and_publishes(tmp_path, capsys):
     data = tmp_path / "data"
     generate(data, date(2025, 2, 23), 2, events_per_day=300, seed=1, truth=False)
     assert main(["--data-dir", str(data), "run"]) == 0
@@ -24,7 +24,8 @@ def test_run_ingests_every_partition_in_date_order_transforms_once_then_reports_
     days = ("2025-02-23", "2025-02-24")
     assert lines == ([[day, stage] for day in days for stage in ("validate", "load")]
                      + [["2025-02-23..2025-02-24", "transform"]]
-                     + [[day, stage] for day in days for stage in ("analyze", "monitor")])
+                     + [[day, stage] for day in days for stage in ("analyze", "monitor")]
+                     + [["2025-02-23..2025-02-24", "publish"]])  # the analysts' copy, once every watchdog passed
 
 
 def test_a_failed_gate_exits_1_with_a_one_line_reason(tmp_path, capsys):
