@@ -60,7 +60,7 @@ day_sessions as (
 session_events as (
     select s.session_id, e.client_id, e.event_at
     from day_sessions as s
-    inner join stg_events as e
+    inner join stg_events_base as e  -- the URL-free part of stg_events
         on e.client_id = s.client_id and e.event_at between s.started_at and s.ended_at and not e.is_bot
 ),
 
@@ -83,7 +83,7 @@ between_gaps as (
 day_events as (
     select count(*) as events, count(*) filter (where is_bot) as bot_events,
            count(*) filter (where referrer is null) as null_referrers
-    from stg_events where event_at::DATE = (select d from params)
+    from stg_events_base where event_at::DATE = (select d from params)
 )
 
 select

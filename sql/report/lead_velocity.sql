@@ -3,7 +3,7 @@
 -- the window's end count, so a day's report does not change when later days are loaded.
 with captures as (
     select i.user_id, min(e.event_at) as captured_at
-    from stg_events as e
+    from stg_events_base as e  -- the URL-free part of stg_events: no joins to stg_urls
     inner join int_client_identity as i on e.client_id = i.client_id
     where e.event_name = 'email_filled_on_popup'
       and not e.is_bot
