@@ -148,3 +148,11 @@ def test_settings_markdown_writes_the_table_into_a_document(tmp_path, capsys):
     assert document.read_text() == f"Before.\n{TABLE_START}\n{markdown_table()}{TABLE_END}\nAfter.\n"
     assert main(["settings", "--markdown"]) == 0
     assert capsys.readouterr().out == f"Wrote the settings table into {document}\n{markdown_table()}"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    # `clickstream settings | head -1`: the pipe closes while the command still writes.
+    result = subprocess.run(f"{sys.executable} -m clickstream.cli settings | head -1", shell=True,
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.startswith("CLICKSTREAM_") and len(result.stdout.splitlines()) == 1
+    assert result.stderr == ""

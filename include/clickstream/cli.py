@@ -312,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     except Stopped as error:
         print(f"clickstream: {args.command} stopped by {error}", file=sys.stderr)
         return 143
+    except BrokenPipeError:  # the reader went away (`clickstream settings | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush cannot raise again
+        return 1
 
 
 if __name__ == "__main__":
