@@ -51,12 +51,15 @@ def _print(summary: Any) -> None:
 
 
 def cmd_stage(args: argparse.Namespace, settings: Settings) -> int:
+    from clickstream.warehouse import held_open
+
     run_id = _run_id()
-    for day in _partitions(settings, args):
-        summary = _stage_or_report(args.command, settings, day, run_id, args.full_refresh)
-        if summary is None:
-            return 1
-        _print(summary)
+    with held_open(settings.warehouse_path):  # days after the first reuse the first one's connection
+        for day in _partitions(settings, args):
+            summary = _stage_or_report(args.command, settings, day, run_id, args.full_refresh)
+            if summary is None:
+                return 1
+            _print(summary)
     return 0
 
 
