@@ -20,7 +20,7 @@ from typing import Any
 
 from clickstream.digests import code_digest, digest
 from clickstream.report import build, charts, narrative, render
-from clickstream.report.data import REPORT_SQL_DIR, Window, collect
+from clickstream.report.data import REPORT_SQL_DIR, Window, collect, prefetch
 from clickstream.settings import Settings
 from clickstream.warehouse import connect, data_version
 
@@ -147,6 +147,11 @@ def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refr
         "latest": str(settings.reports_dir / "latest") if latest else None,
         "seconds": round(time.perf_counter() - started, 3),
     }
+
+
+def prefetch_report(con: Any, settings: Settings, day: date) -> None:
+    """Run now the report's queries that a gate run does not change (``write_report`` then reuses their rows)."""
+    prefetch(con, Window(day, settings.report_window_days))
 
 
 def _state_digest(version: tuple | None, settings: Settings) -> str | None:
