@@ -156,3 +156,15 @@ def test_a_reader_that_stops_early_gets_no_traceback():
                             capture_output=True, text=True, timeout=60)
     assert result.stdout.startswith("CLICKSTREAM_") and len(result.stdout.splitlines()) == 1
     assert result.stderr == ""
+
+
+def test_a_day_that_fails_validation_while_the_day_before_loads_is_told_after_that_load(tmp_path, capsys):
+    # The second day validates on a thread while the first loads; its failure still comes after the first's lines.
+    data = tmp_path / "data"
+    generate(data, date(2025, 2, 23), 1, events_per_day=300, seed=1, truth=False)
+    write_csv(data / "raw" / "events_2025-02-24.csv", [row(client_id="")] * 5)
+    assert main(["--data-dir", str(data), "run"]) == 1
+    captured = capsys.readouterr()
+    assert [line.split()[:2] for line in captured.out.splitlines()] == [["2025-02-23", "validate"],
+                                                                        ["2025-02-23", "load"]]
+    assert captured.err.startswith("clickstream: validate failed for 2025-02-24: quarantine gate failed")

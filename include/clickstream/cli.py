@@ -63,23 +63,51 @@ def cmd_stage(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# The next day validates on a thread while this one loads (Polars' work beside DuckDB's, each letting go of the GIL)
+# when its files are smaller than this: both days' data are then in memory at once.
+AHEAD_MAX_BYTES = 64 * 1024 * 1024
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Every day through validate and load in date order; one transform of the days loaded; then every day through
     analyze and monitor. A day's report and watchdog so see all the given files (late events of the day included),
     and a second run over the same files finds every stage's inputs unchanged."""
-    run_id = _run_id()
-    days = _partitions(settings, args)
-    steps = [*((stage, day) for day in days for stage in ("validate", "load")), ("transform", days),
-             *((stage, day) for day in days for stage in ("analyze", "monitor"))]
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from clickstream.partitions import files_for
     from clickstream.publish import at_the_end, publish_due
     from clickstream.warehouse import held_open
 
-    with held_open(settings.warehouse_path), at_the_end():
-        for stage, partitions in steps:
-            summary = _stage_or_report(stage, settings, partitions, run_id, args.full_refresh)
-            if summary is None:
+    run_id = _run_id()
+    days = _partitions(settings, args)
+    later = [("transform", days), *((stage, day) for day in days for stage in ("analyze", "monitor"))]
+
+    def done(stage: str, partitions: date | list[date], outcome: tuple[dict[str, Any] | None, str | None]) -> bool:
+        summary, failure = outcome
+        if summary is None:
+            print(failure, file=sys.stderr)
+            return False
+        print(f"{_label(partitions)} {stage:<9} ok  {_headline(summary)}", flush=True)
+        return True
+
+    with held_open(settings.warehouse_path), at_the_end(), ThreadPoolExecutor(1, "validate-ahead") as ahead:
+        validated: dict[date, Future] = {}
+        for index, day in enumerate(days):
+            running = validated.pop(day, None)
+            outcome = running.result() if running else _stage_outcome("validate", settings, day, run_id,
+                                                                      args.full_refresh)
+            if not done("validate", day, outcome):
                 return 1
-            print(f"{_label(partitions)} {stage:<9} ok  {_headline(summary)}", flush=True)
+            following = days[index + 1] if index + 1 < len(days) else None
+            if following and sum(path.stat().st_size for path in files_for(settings.raw_dir, following)) < (
+                    AHEAD_MAX_BYTES):
+                validated[following] = ahead.submit(_stage_outcome, "validate", settings, following, run_id,
+                                                    args.full_refresh)
+            if not done("load", day, _stage_outcome("load", settings, day, run_id, args.full_refresh)):
+                return 1
+        for stage, partitions in later:
+            if not done(stage, partitions, _stage_outcome(stage, settings, partitions, run_id, args.full_refresh)):
+                return 1
         # Every watchdog passed: the analysts' copy, once for the run (none when nothing changed).
         summary = _stage_or_report("publish", settings, days, run_id, args.full_refresh, lambda: publish_due(settings))
         if summary is None:
@@ -100,13 +128,23 @@ def _stage_or_report(stage: str, settings: Settings, partitions: date | list[dat
                      full_refresh: bool, work: Callable[[], dict[str, Any]] | None = None) -> dict[str, Any] | None:
     """A stage's summary; or, for a known condition, one line on stderr naming the day, the stage, the cause
     and what to run next, and None. Each stage publishes whole or not at all, so a stop leaves nothing half-done."""
+    summary, failure = _stage_outcome(stage, settings, partitions, run_id, full_refresh, work)
+    if failure is not None:
+        print(failure, file=sys.stderr)
+    return summary
+
+
+def _stage_outcome(stage: str, settings: Settings, partitions: date | list[date], run_id: str, full_refresh: bool,
+                   work: Callable[[], dict[str, Any]] | None = None) -> tuple[dict[str, Any] | None, str | None]:
+    """``(summary, None)``, or for a known condition ``(None, the line that says it)``: what ``_stage_or_report``
+    prints, kept for the caller (a stage run on a thread is told in date order)."""
     from clickstream.errors import DataError, OperationalError, Stopped
 
     day = _label(partitions)
     again = f"clickstream {stage} --partition {day}" if isinstance(partitions, date) or len(partitions) == 1 else (
         f"clickstream run --start {partitions[0]} --end {partitions[-1]}")
     try:
-        return work() if work else run_stage(stage, settings, partitions, run_id, full_refresh=full_refresh)
+        return (work() if work else run_stage(stage, settings, partitions, run_id, full_refresh=full_refresh)), None
     except DataError as error:
         cause = str(error)
     except OperationalError as error:
@@ -119,8 +157,7 @@ def _stage_or_report(stage: str, settings: Settings, partitions: date | list[dat
             raise
         cause = (f"the disk is full (writing {written or settings.data_dir}); nothing of the stage was "
                  f"published. Free space, then run `{again}`")
-    print(f"clickstream: {stage} failed for {day}: {cause}", file=sys.stderr)
-    return None
+    return None, f"clickstream: {stage} failed for {day}: {cause}"
 
 
 def _disk_full(error: BaseException | None) -> str | None:
