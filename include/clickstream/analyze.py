@@ -12,12 +12,12 @@ rendered again (a rerun over unchanged data costs the queries only). The monitor
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from clickstream.atomic import write_text
 from clickstream.digests import code_digest, digest
 from clickstream.report import build, charts, narrative, render
 from clickstream.report.data import REPORT_SQL_DIR, Window, collect, prefetch
@@ -64,8 +64,7 @@ def _code_digest() -> str:
 
 def inputs_digest(rows: dict[str, Any], settings: Settings) -> str:
     """Everything a report shows, as a digest: the rows of its queries, the settings it reads, its code."""
-    used = [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days]
-    return digest([rows, used, _code_digest()])
+    return digest([rows, _settings_used(settings), _code_digest()])
 
 
 def summarise(report: build.Report) -> dict[str, Any]:
@@ -83,20 +82,6 @@ def summarise(report: build.Report) -> dict[str, Any]:
     }
 
 
-def write_file(path: Path, text: str) -> None:
-    """Replace ``path`` atomically, so that the plugin never serves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
-                                     delete=False) as handle:
-        temporary = Path(handle.name)
-        try:
-            handle.write(text)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-    temporary.replace(path)
-
-
 def _publish_latest(reports_dir: Path, folder: Path, day: date) -> bool:
     """Copy the partition's files to ``latest/`` unless it already holds a later partition."""
     latest = reports_dir / "latest"
@@ -107,7 +92,7 @@ def _publish_latest(reports_dir: Path, folder: Path, day: date) -> bool:
     if shown is not None and shown > day:
         return False
     for name in FILES:
-        write_file(latest / name, (folder / name).read_text(encoding="utf-8"))
+        write_text(latest / name, (folder / name).read_text(encoding="utf-8"))
     return True
 
 
@@ -133,13 +118,13 @@ def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refr
     rows = collect(con, window)
     digest = inputs_digest(rows, settings)
     if not full_refresh and written.get("inputs") == digest:
-        write_file(folder / "summary.json", json.dumps({**written, "state": state}, indent=2) + "\n")  # next: no query
+        write_text(folder / "summary.json", json.dumps({**written, "state": state}, indent=2) + "\n")  # next: no query
         return skipped("same figures, settings and code as")
     report = _render_report(rows, window, settings, run_id)
     summary = {**summarise(report), "inputs": digest, "state": state}
-    write_file(folder / "report.html", render.html(report))
-    write_file(folder / "report.md", render.markdown(report))
-    write_file(folder / "summary.json", json.dumps(summary, indent=2) + "\n")  # last: it vouches for the other two
+    write_text(folder / "report.html", render.html(report))
+    write_text(folder / "report.md", render.markdown(report))
+    write_text(folder / "summary.json", json.dumps(summary, indent=2) + "\n")  # last: it vouches for the other two
     latest = _publish_latest(settings.reports_dir, folder, day)
     return {
         **summary, **paths,
@@ -158,8 +143,12 @@ def _state_digest(version: tuple | None, settings: Settings) -> str | None:
     """The warehouse's data version for a day with the report's settings and code; None when there is none."""
     if version is None:
         return None
-    used = [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days]
-    return digest([version, used, _code_digest()])
+    return digest([version, _settings_used(settings), _code_digest()])
+
+
+def _settings_used(settings: Settings) -> list[int | float]:
+    """The settings a report's figures depend on."""
+    return [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days]
 
 
 def _written_summary(folder: Path) -> dict[str, Any]:

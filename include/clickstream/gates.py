@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from clickstream.atomic import write_text
 from clickstream.errors import DataError
 
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
@@ -360,14 +361,7 @@ def save(report: GateReport, path: Path, extra: dict[str, Any] | None = None) ->
     payload = {"run_id": report.run_id, "partition_date": str(report.partition_date),
                "checked_at": datetime.now(UTC).isoformat(), **report.summary(),
                "results": [asdict(result) for result in report.results], **(extra or {})}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    aside = path.with_name(f".{path.name}.tmp")
-    try:
-        aside.write_text(json.dumps(payload, indent=2, default=str))
-        aside.replace(path)
-    except BaseException:
-        aside.unlink(missing_ok=True)  # a full disk leaves nothing half-written behind
-        raise
+    write_text(path, json.dumps(payload, indent=2, default=str))
     return payload
 
 

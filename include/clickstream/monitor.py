@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from clickstream import gates
+from clickstream.atomic import write_text
 from clickstream.digests import code_digest, digest
 from clickstream.publish import after_watchdog
 from clickstream.settings import Settings
@@ -116,7 +117,7 @@ def monitor_partition(settings: Settings, day: date, run_id: str, full_refresh: 
     """Run the watchdog for a partition and complete its report with the verdict; raise ``GateFailedError`` when
     a critical check fails. Figures equal to those of the last passing check (same suite) are not checked again
     unless ``full_refresh``."""
-    from clickstream.analyze import prefetch_report, write_file, write_report
+    from clickstream.analyze import prefetch_report, write_report
 
     path = settings.monitoring_dir / f"{day}.json"
     suite = watchdog_suite(settings, settings.session_timeout_s)
@@ -135,7 +136,7 @@ def monitor_partition(settings: Settings, day: date, run_id: str, full_refresh: 
         figures = {key: _plain(value) for key, value in metrics.items()}
         inputs = _inputs_digest(figures, skipped_checks, suite)
         if not full_refresh and last.get("passed") and last.get("inputs") == inputs:
-            write_file(path, json.dumps({**last, "state": state}, indent=2, default=str))  # the next rerun: no query
+            write_text(path, json.dumps({**last, "state": state}, indent=2, default=str))  # the next rerun: no query
             return skipped("same figures and suite as")
         checks = [check for check in suite if check.name not in skipped_checks]
         # In a new process Great Expectations takes 2 s to load: meanwhile, DuckDB (which lets go of the GIL) runs

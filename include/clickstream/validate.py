@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from clickstream import gates, partitions
+from clickstream.atomic import replace_with
 from clickstream.contract import COLUMNS, REJECTED_FILE, TRIM_CHARS
 from clickstream.digests import code_digest, digest
 from clickstream.errors import DataError
@@ -262,17 +263,6 @@ def _replace_folder(aside: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_replacing(path: Path, write: Any) -> None:
-    """Write a file beside ``path`` with ``write(tmp)`` and rename it over ``path``: whole or not at all."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk leaves none of it behind
-        raise
-
-
 def _safe(text: str) -> str:
     """A run id as a file-name part."""
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
@@ -364,7 +354,7 @@ def _validate_into(out: Path, settings: Settings, day: date, run_id: str,
         quarantined.write_parquet(out / "quarantine.parquet")
         settings.quarantine_dir.mkdir(parents=True, exist_ok=True)
         quarantine_csv = settings.quarantine_dir / f"{day}.csv"
-        _write_replacing(quarantine_csv, quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv)
+        replace_with(quarantine_csv, quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv)
 
         figures = gate_figures(tally, agent_rows, flags.result(), files)
         gate_ready.result()  # the GX objects are set up (run_suite would otherwise set them up a second time)
