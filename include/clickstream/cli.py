@@ -74,16 +74,21 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     and a second run over the same files finds every stage's inputs unchanged."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from clickstream.partitions import files_for
+    from clickstream.partitions import discover
     from clickstream.publish import at_the_end, publish_due
     from clickstream.warehouse import held_open
 
     run_id = _run_id()
     days = _partitions(settings, args)
+    sizes = {day: sum(path.stat().st_size for path in paths) for day, paths in discover(settings.raw_dir).items()}
     later = [("transform", days), *((stage, day) for day in days for stage in ("analyze", "monitor"))]
 
-    def done(stage: str, partitions: date | list[date], outcome: tuple[dict[str, Any] | None, str | None]) -> bool:
-        summary, failure = outcome
+    def outcome(stage: str, partitions: date | list[date], work: Callable[[], dict[str, Any]] | None = None
+                ) -> tuple[dict[str, Any] | None, str | None]:
+        return _stage_outcome(stage, settings, partitions, run_id, args.full_refresh, work)
+
+    def told(stage: str, partitions: date | list[date], result: tuple[dict[str, Any] | None, str | None]) -> bool:
+        summary, failure = result
         if summary is None:
             print(failure, file=sys.stderr)
             return False
@@ -91,30 +96,25 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return True
 
     with held_open(settings.warehouse_path), at_the_end(), ThreadPoolExecutor(1, "validate-ahead") as ahead:
-        validated: dict[date, Future] = {}
+        next_validation: Future | None = None  # the next day's, on the thread while this day loads
         for index, day in enumerate(days):
-            running = validated.pop(day, None)
-            outcome = running.result() if running else _stage_outcome("validate", settings, day, run_id,
-                                                                      args.full_refresh)
-            if not done("validate", day, outcome):
+            validation = next_validation.result() if next_validation else outcome("validate", day)
+            next_validation = None
+            if not told("validate", day, validation):
                 return 1
             following = days[index + 1] if index + 1 < len(days) else None
-            if following and sum(path.stat().st_size for path in files_for(settings.raw_dir, following)) < (
-                    AHEAD_MAX_BYTES):
-                validated[following] = ahead.submit(_stage_outcome, "validate", settings, following, run_id,
-                                                    args.full_refresh)
-            if not done("load", day, _stage_outcome("load", settings, day, run_id, args.full_refresh)):
+            if following and sizes.get(following, 0) < AHEAD_MAX_BYTES:
+                next_validation = ahead.submit(outcome, "validate", following)
+            if not told("load", day, outcome("load", day)):
                 return 1
         for stage, partitions in later:
-            if not done(stage, partitions, _stage_outcome(stage, settings, partitions, run_id, args.full_refresh)):
+            if not told(stage, partitions, outcome(stage, partitions)):
                 return 1
-        # Every watchdog passed: the analysts' copy, once for the run (none when nothing changed).
-        summary = _stage_or_report("publish", settings, days, run_id, args.full_refresh, lambda: publish_due(settings))
-        if summary is None:
-            return 1
-        if summary["copy"] == "published":
-            print(f"{_label(days)} {'publish':<9} ok  {_headline(summary)}", flush=True)
-    return 0
+        # Every watchdog passed: the analysts' copy, once for the run (told only when made).
+        published = outcome("publish", days, lambda: publish_due(settings))
+        if published[0] is not None and published[0]["copy"] == "unchanged":
+            return 0
+        return 0 if told("publish", days, published) else 1
 
 
 def _label(partitions: date | list[date]) -> str:
@@ -125,10 +125,10 @@ def _label(partitions: date | list[date]) -> str:
 
 
 def _stage_or_report(stage: str, settings: Settings, partitions: date | list[date], run_id: str,
-                     full_refresh: bool, work: Callable[[], dict[str, Any]] | None = None) -> dict[str, Any] | None:
+                     full_refresh: bool) -> dict[str, Any] | None:
     """A stage's summary; or, for a known condition, one line on stderr naming the day, the stage, the cause
     and what to run next, and None. Each stage publishes whole or not at all, so a stop leaves nothing half-done."""
-    summary, failure = _stage_outcome(stage, settings, partitions, run_id, full_refresh, work)
+    summary, failure = _stage_outcome(stage, settings, partitions, run_id, full_refresh)
     if failure is not None:
         print(failure, file=sys.stderr)
     return summary
