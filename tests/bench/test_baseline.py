@@ -23,10 +23,10 @@ def event(client: str, at: str) -> str:
 
 
 def write_day(folder: Path) -> Path:
-    """Client A: 00:00, 00:10 (same session), 00:41 (31 minutes later: a new one); client B: one event; and one
-    row the contract rejects (no client id)."""
+    """Client A: 00:00, 00:10 (same session), 00:40 (30 minutes later, the timeout: a new one, as the pipeline
+    cuts); client B: one event; and one row the contract rejects (no client id)."""
     path = folder / "events_2025-02-23.csv"
-    path.write_text(HEADER + event(A, "00:00:00.000") + event(A, "00:10:00.000") + event(A, "00:41:00.000")
+    path.write_text(HEADER + event(A, "00:00:00.000") + event(A, "00:10:00.000") + event(A, "00:40:00.000")
                     + event(B, "00:05:00.000") + event("", "00:06:00.000"))
     return path
 
@@ -45,4 +45,6 @@ def test_as_a_process_it_prints_its_figures_as_one_json_line(tmp_path: Path) -> 
     day = write_day(tmp_path)
     done = subprocess.run([sys.executable, "-m", "clickstream.bench.baseline", "--warehouse",
                            str(tmp_path / "b.duckdb"), str(day)], capture_output=True, text=True, check=True)
-    assert json.loads(done.stdout.strip().splitlines()[-1])["rows_valid"] == 4
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert {key: figures[key] for key in ("files", "rows", "rows_valid", "sessions")} == {
+        "files": 1, "rows": 5, "rows_valid": 4, "sessions": 3}

@@ -80,5 +80,4 @@ def test_the_real_size_table_judges_every_figure_it_measured(results: dict) -> N
     assert len(verdicts) == 18
     # Only the million-event day file (the scale scenario, not run here) is not measured; one row is shown only.
     assert verdicts.count("not measured") == 1 and verdicts.count("-") == 1
-    assert set(verdicts) <= {"met", "MISSED", "not measured", "-"}
     assert "| figure | measured | target | baseline (row by row) | verdict |" in report.markdown_tables(results)

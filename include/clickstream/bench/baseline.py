@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from clickstream.partitions import partition_of
+from clickstream.settings import Settings
+
 BATCH = 50_000  # valid rows per DuckDB insert
-SESSION_GAP_S = 1800  # the pipeline's default session timeout
+SESSION_GAP_S = Settings.model_fields["session_timeout_s"].default  # the pipeline's, which a gap of it ends
 COLUMNS = ["client_id", "page_url", "referrer", "event_at", "event_name", "event_data", "user_agent"]
 CREATE = """CREATE TABLE IF NOT EXISTS events (client_id VARCHAR, page_url VARCHAR, referrer VARCHAR,
             event_at TIMESTAMPTZ, event_name VARCHAR, event_data JSON, user_agent VARCHAR)"""
@@ -31,7 +33,7 @@ CREATE OR REPLACE TABLE sessions AS
 WITH gaps AS (
     SELECT client_id, event_at,
            CASE WHEN event_at - lag(event_at) OVER (PARTITION BY client_id ORDER BY event_at)
-                     <= INTERVAL {SESSION_GAP_S} SECOND THEN 0 ELSE 1 END AS starts_session
+                     < INTERVAL {SESSION_GAP_S} SECOND THEN 0 ELSE 1 END AS starts_session
     FROM events
 ), numbered AS (
     SELECT *, sum(starts_session) OVER (PARTITION BY client_id ORDER BY event_at
@@ -102,10 +104,10 @@ def task_baseline(spec: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 def day_of(path: Path) -> date:
     """The partition a file belongs to, from the date in its name (``events_2025-02-23.csv``)."""
-    found = re.search(r"(\d{4})-?(\d{2})-?(\d{2})", path.name)
-    if not found:
+    day = partition_of(path)
+    if day is None:
         raise SystemExit(f"baseline: {path} has no date in its name")
-    return date(*map(int, found.groups()))
+    return day
 
 
 def run_job(warehouse: Path, files: list[Path]) -> dict[str, Any]:

@@ -29,7 +29,6 @@ from clickstream.bench import progress
 from clickstream.bench.data import DAYS, days_of, ensure_dataset, fresh_data_dir
 from clickstream.bench.processes import run_command
 
-EVENTS_PER_DAY = (3_500, 28_000)
 STAGES = ("validate", "load", "transform", "analyze", "monitor")
 GX_STAGES = ("validate", "monitor")
 # What each stage's process imports, from reading the modules (checked with ``python -X importtime``): the

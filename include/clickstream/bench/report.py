@@ -82,6 +82,7 @@ def markdown_tables(results: dict[str, Any]) -> str:
                                   right=frozenset()))
     if results["real_size_table"]:
         parts.append("\n" + real_size_table(results, markdown=True))
-        if one_day_table(results):
-            parts.append("\n" + one_day_table(results, markdown=True))
+        table = one_day_table(results, markdown=True)
+        if table:
+            parts.append("\n" + table)
     return "\n".join(parts)
