@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,9 @@ def _render_report(rows: dict[str, Any], window: Window, settings: Settings, run
     return report
 
 
+@cache
 def _code_digest() -> str:
-    """The report's code, templates and queries: a change renders every report again."""
+    """The report's code, templates and queries: a change renders every report again (the files found once)."""
     return code_digest(*REPORT_CODE_DIR.rglob("*.py"), *REPORT_CODE_DIR.rglob("*.j2"), *REPORT_SQL_DIR.glob("*.sql"),
                        Path(__file__))
 
