@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     attribution_lookback_days: int = Field(7, gt=0, description="Sessions this many days before an order get credit.")
     time_decay_half_life_days: float = Field(7.0, gt=0, description="Half-life of the time-decay model.")
 
+    channel_group_file: Path | None = Field(
+        None, description="A CSV of channel rules that replaces GA4's default channel group (the shape of "
+        "sql/seeds/ga4_default_channel_group.csv; docs/pipeline.md, Channels); empty: GA4's default."
+    )
+    source_categories_file: Path | None = Field(
+        None, description="A CSV (source,source_category) of the shop's own sources: each row adds a source to "
+        "Google's list (sql/seeds/ga4_source_categories.csv) or overrides its category; empty: Google's list alone."
+    )
+
     # analyze
     report_window_days: int = Field(14, gt=0, description="Trailing days shown in the report.")
 
@@ -89,6 +98,11 @@ class Settings(BaseSettings):
     alert_from_email: str = Field("clickstream-elt@localhost", description="Sender of the alert emails.")
     notify_warnings: bool = Field(False, description="Also email a summary when a gate passes with warnings.")
     airflow_base_url: str = Field("http://localhost:8080", description="Base URL of the Airflow UI, for log links.")
+
+    @field_validator("channel_group_file", "source_categories_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("event_names", "conversion_events", mode="before")
     @classmethod
@@ -155,6 +169,8 @@ def get_settings(**overrides: object) -> Settings:
 
 def env_value(value: object) -> str:
     """A setting's value as it is written in the environment or ``.env`` (lists comma-separated)."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, tuple):

@@ -39,7 +39,12 @@ from typing import Any
 
 import duckdb
 
-from clickstream.channels import create_channel_macro
+from clickstream.channel_group import (
+    create_channel_macro,
+    create_seed_channel_rules,
+    create_seed_source_categories,
+    reference_digest,
+)
 from clickstream.settings import Settings
 from clickstream.useragents import parser_version, refresh_user_agents
 from clickstream.warehouse import SQL_DIR, connect, rollback
@@ -52,16 +57,23 @@ SOURCES = frozenset({"raw_events", "quarantine"})
 
 @dataclass(frozen=True)
 class PythonModel:
-    """A step written in Python: a table kept between runs, or (``keeps_table=False``) a per-run macro."""
+    """A step written in Python that makes a table kept between runs, a temp table of this run, or a per-run macro."""
 
-    build: Callable[[duckdb.DuckDBPyConnection], dict[str, int]]
+    build: Callable[[duckdb.DuckDBPyConnection, Settings], dict[str, int]]
     depends_on: tuple[str, ...] = ()
-    keeps_table: bool = True
+    makes: str = "table"  # table | temp | macro
+
+    @property
+    def keeps_table(self) -> bool:
+        return self.makes == "table"
 
 
 PYTHON_MODELS = {
-    "dim_user_agents": PythonModel(refresh_user_agents),
-    "channel_of": PythonModel(create_channel_macro, depends_on=("channel_rules",), keeps_table=False),
+    "dim_user_agents": PythonModel(lambda con, settings: refresh_user_agents(con)),
+    # The channel group's files (clickstream/channel_group.py), checked and read for the staging models.
+    "seed_source_categories": PythonModel(create_seed_source_categories, makes="temp"),
+    "seed_channel_rules": PythonModel(create_seed_channel_rules, makes="temp"),
+    "channel_of": PythonModel(create_channel_macro, depends_on=("channel_rules",), makes="macro"),
 }
 # scope key -> (scope table, its column); an incremental run replaces rows whose key is in the table.
 SCOPES = {
@@ -144,7 +156,8 @@ def run_order(models: dict[str, Model]) -> list[str]:
 
 
 def fingerprint(settings: Settings, sql_dir: Path = SQL_DIR) -> str:
-    """Hash of everything the tables depend on besides the data: SQL, parameters, parser versions.
+    """Hash of everything the tables depend on besides the data: SQL, parameters, parser versions, the channel
+    group's files.
 
     An incremental run is only exact on top of tables built by the same definitions, so a changed
     fingerprint turns the next run into a full rebuild.
@@ -155,6 +168,7 @@ def fingerprint(settings: Settings, sql_dir: Path = SQL_DIR) -> str:
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(json.dumps(_parameters(settings), sort_keys=True).encode())
     digest.update(parser_version().encode())
+    digest.update(reference_digest(settings).encode())
     return digest.hexdigest()
 
 
@@ -207,7 +221,7 @@ def _full_rebuild_reason(
         return f"tables missing: {', '.join(missing)}"
     last = con.execute("SELECT fingerprint FROM transform_runs ORDER BY finished_at DESC LIMIT 1").fetchone()
     if last is None or last[0] != current:
-        return "models, parameters or parser versions changed since the last run"
+        return "models, parameters, parser versions or channel group changed since the last run"
     return None
 
 
@@ -227,13 +241,14 @@ def _relation_kind(model: Model, full: bool) -> str:
     return "VIEW" if model.materialized == "view" or (model.materialized == "ephemeral" and full) else "TABLE"
 
 
-def _run_model(con: duckdb.DuckDBPyConnection, name: str, model: Model | None, full: bool) -> dict[str, Any]:
+def _run_model(con: duckdb.DuckDBPyConnection, name: str, model: Model | None, full: bool,
+               settings: Settings) -> dict[str, Any]:
     """Build one model; its entry in the summary (row counts only for tables, a view has none to give)."""
     started = time.perf_counter()
     result: dict[str, Any] = {"model": name}
     as_view = model is not None and _relation_kind(model, full) == "VIEW"
     if model is None:
-        result.update(PYTHON_MODELS[name].build(con))
+        result.update(PYTHON_MODELS[name].build(con, settings))
     elif model.materialized == "view":
         if full:  # otherwise the fingerprint says the definition is unchanged
             con.execute(f"CREATE OR REPLACE VIEW {name} AS {model.sql}")
@@ -350,12 +365,14 @@ def run_transform(
         con.execute((SQL_DIR / "staging" / ("_scope_full.sql" if full else "_scope_incremental.sql")).read_text())
         scope_tables = ("scope_dates", "scope_urls") if full else SCOPE_TABLES
         summary["scope"] = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in scope_tables}
-        summary["models"] = [_run_model(con, name, models.get(name), full) for name in order]
+        summary["models"] = [_run_model(con, name, models.get(name), full, settings) for name in order]
         # Run-only relations go with the run. Dropping one earlier frees nothing: DuckDB keeps a dropped
         # table's data until the transaction commits, so a run-only table costs memory (or spill) to the end.
         for name in reversed(order):
             if name in models and models[name].materialized in RUN_ONLY:
                 con.execute(f"DROP {_relation_kind(models[name], full)} IF EXISTS temp.main.{name}")
+            elif name in PYTHON_MODELS and PYTHON_MODELS[name].makes == "temp":
+                con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
         for name in SCOPE_TABLES:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
         summary["seconds"] = round(time.perf_counter() - started, 3)

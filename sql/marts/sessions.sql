@@ -1,7 +1,16 @@
--- Grain: one row per session of a non-bot client; channel, landing page and device come from its first event
--- (earliest, ties broken by event_id), which also names it: session_id = md5(client_id | first event_id), a UUID.
--- is_new_user: the first session of the user's first client (int_client_identity.is_first_client_of_user).
--- depends_on: int_session_totals, int_scoped_events, stg_urls, int_client_identity, channel_of
+-- Grain: one row per session of a non-bot client; traffic source, channel, landing page and device come from its
+-- first event (earliest, ties broken by event_id), which also names it: session_id = md5(client_id | first event_id),
+-- a UUID. is_new_user: the first session of the user's first client (int_client_identity.is_first_client_of_user).
+-- Source, medium and campaign, as GA4 derives them from the landing URL and the referrer (values lower-cased):
+--   1. any of utm_source, utm_medium, utm_campaign on the landing URL: those three, a missing one '(not set)';
+--   2. else a Google click id (gclid, gbraid, wbraid, dclid): google / cpc / (not set);
+--   3. else a referrer whose host is not the landing page's: a search engine (stg_urls.search_engine) is
+--      <engine> / organic / (organic), any other host <host> / referral / (referral) (hosts without 'www.');
+--   4. else (no referrer, or the shop's own host): (direct) / (none) / (direct).
+-- source_category: the source's GA4 category (stg_source_categories); channel: the first channel of the channel
+-- group whose rules source, medium, campaign and source_category meet (channel_of, compiled from channel_rules),
+-- Unassigned when none does.
+-- depends_on: int_session_totals, int_scoped_events, stg_urls, int_client_identity, stg_source_categories, channel_of
 -- scope: client_id
 -- unique_key: session_id
 -- First events come from int_scoped_events, whose URLs are parsed here for the sessions' first events only: in an
@@ -9,13 +18,20 @@
 with first_events as (
     select
         t.*,
-        p.path as page_path, p.utm_source, p.utm_medium, p.utm_campaign, p.gclid, r.host as referrer_host,
-        -- none: no referrer; own: a page of the shop's own host (the event's page_url host); external: any other.
+        p.path as page_path, p.utm_source, p.utm_medium, p.utm_campaign, p.gclid,
+        r.host as referrer_host,
         case
-            when r.host is null then 'none'
-            when r.host = p.host then 'own'
-            else 'external'
-        end as referrer_kind,
+            when coalesce(p.utm_source, p.utm_medium, p.utm_campaign) is not null
+                then {'source': coalesce(p.utm_source, '(not set)'), 'medium': coalesce(p.utm_medium, '(not set)'),
+                      'campaign': coalesce(p.utm_campaign, '(not set)')}
+            when p.google_click_id is not null
+                then {'source': 'google', 'medium': 'cpc', 'campaign': '(not set)'}
+            when r.host is not null and r.host <> coalesce(p.host, '') and r.search_engine is not null
+                then {'source': r.search_engine, 'medium': 'organic', 'campaign': '(organic)'}
+            when r.host is not null and r.host <> coalesce(p.host, '')
+                then {'source': r.host, 'medium': 'referral', 'campaign': '(referral)'}
+            else {'source': '(direct)', 'medium': '(none)', 'campaign': '(direct)'}
+        end as traffic,
         e.device_type, e.os, e.browser
     from int_session_totals as t
     inner join int_scoped_events as e on t.first_event_id = e.event_id
@@ -36,15 +52,13 @@ select
     t.add_to_carts,
     t.checkout_starts,
     t.page_path as landing_page,
-    -- The first channel rule the first event matches (clickstream/channels.py compiles sql/staging/channel_rules.sql
-    -- into channel_of); Unassigned, as in GA4, if the rules were edited so that nothing matches.
     coalesce(
-        channel_of(
-            t.utm_medium, t.gclid, coalesce(t.utm_source, t.utm_medium, t.utm_campaign), t.referrer_host,
-            t.referrer_kind
-        ),
-        'Unassigned'
+        channel_of(t.traffic.source, t.traffic.medium, t.traffic.campaign, c.source_category), 'Unassigned'
     ) as channel,
+    t.traffic.source as source,
+    t.traffic.medium as medium,
+    t.traffic.campaign as campaign,
+    c.source_category,
     t.utm_source,
     t.utm_medium,
     t.utm_campaign,
@@ -59,4 +73,4 @@ select
     i.is_first_client_of_user and t.started_at = i.first_seen_at as is_new_user
 from first_events as t
 inner join int_client_identity as i on t.client_id = i.client_id
-
+left join stg_source_categories as c on t.traffic.source = c.source

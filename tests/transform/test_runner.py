@@ -30,17 +30,20 @@ _CTE = re.compile(r"\b([a-z_][a-z0-9_]*)\s+as\s+\(", re.IGNORECASE)
 
 def test_models_run_in_dependency_order():
     assert run_order(discover()) == [
-        "channel_rules",
         "conversion_events",
         "dim_user_agents",
-        "stg_urls",
-        "channel_of",
+        "seed_channel_rules",
+        "seed_source_categories",
+        "channel_rules",
         "stg_events_base",
+        "stg_source_categories",
+        "channel_of",
         "int_scoped_events",
-        "stg_events",
+        "stg_urls",
         "int_client_identity",
         "int_conversions",
         "int_session_events",
+        "stg_events",
         "int_session_totals",
         "order_items",
         "sessions",
@@ -58,7 +61,7 @@ def test_declared_dependencies_are_exactly_the_tables_the_sql_reads(name):
     code = re.sub(r"--[^\n]*", "", model.sql)
     read = set(_TABLE_REFERENCE.findall(code)) - set(_CTE.findall(code)) - set(SCOPE_TABLES)
     macros = {dependency for dependency in model.depends_on
-              if dependency in PYTHON_MODELS and not PYTHON_MODELS[dependency].keeps_table}
+              if dependency in PYTHON_MODELS and PYTHON_MODELS[dependency].makes == "macro"}
     assert read == set(model.depends_on) - macros
     assert {macro for macro in macros if re.search(rf"\b{macro}\(", code)} == macros
 
@@ -172,9 +175,9 @@ def test_run_only_relations_last_until_the_last_model_and_not_beyond_the_run(con
     seen: dict[str, dict[str, str]] = {}
     real_run_model = transform_module._run_model
 
-    def recording_run_model(connection, name, model, full):
+    def recording_run_model(connection, name, model, full, settings):
         seen[name] = _temporary_relations(connection)
-        return real_run_model(connection, name, model, full)
+        return real_run_model(connection, name, model, full, settings)
 
     monkeypatch.setattr(transform_module, "_run_model", recording_run_model)
     run_transform(con, transform_settings, partition_date)

@@ -54,7 +54,7 @@ def test_session_columns_come_from_the_first_event_and_count_the_events(build):
             event(
                 "c1",
                 at(0),
-                url="https://puffy.com/mattress?utm_source=GGL&utm_medium=CPC&utm_campaign=Spring",
+                url="https://puffy.com/mattress?utm_source=Google&utm_medium=CPC&utm_campaign=Spring",
                 user_agent=CHROME,
             ),
             event("c1", at(60), "product_added_to_cart", url="https://puffy.com/cart"),
@@ -63,10 +63,12 @@ def test_session_columns_come_from_the_first_event_and_count_the_events(build):
     )
     assert rows(
         con,
-        """SELECT landing_page, channel, utm_source, utm_medium, utm_campaign, device_type, os, browser,
-                  events, page_views, add_to_carts, checkout_starts, converted, orders, revenue
+        """SELECT landing_page, channel, source, medium, campaign, source_category, utm_source, utm_medium,
+                  utm_campaign, device_type, os, browser, events, page_views, add_to_carts, checkout_starts,
+                  converted, orders, revenue
            FROM sessions""",
-    ) == [("/mattress", "Paid Search", "ggl", "cpc", "spring", "desktop", "Windows", "Chrome", 3, 1, 1, 1, False, 0, 0)]
+    ) == [("/mattress", "Paid Search", "google", "cpc", "spring", "SOURCE_CATEGORY_SEARCH", "google", "cpc", "spring",
+           "desktop", "Windows", "Chrome", 3, 1, 1, 1, False, 0, 0)]
 
 
 def test_events_tied_on_time_are_ordered_by_event_id(build):
