@@ -51,6 +51,7 @@ def nonzero(figures):
 @pytest.mark.parametrize(("column", "table", "figure"), [
     ("reason", "quarantine", "quarantined_by_reason"),
     ("channel", "sessions", "sessions_by_channel"),
+    ("source || ' / ' || medium", "sessions", "sessions_by_source_medium"),
 ])
 def test_rows_by_key(pipeline, column, table, figure):
     truth, con, _ = pipeline

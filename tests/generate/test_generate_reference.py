@@ -32,7 +32,7 @@ def write(path: Path, header: list[str], rows: list[list[str]], bom: bool = Fals
 @pytest.fixture
 def hand_made(tmp_path: Path) -> dict:
     columns = ["client_id", "page_url", "referrer", "timestamp", "event_name", "event_data", "user_agent"]
-    landing = ["A", "https://puffy.com/?utm_source=5AD0EB&gclid=x", "", "2025-03-01T10:00:00.000Z", "page_viewed",
+    landing = ["A", "https://puffy.com/?gclid=x", "", "2025-03-01T10:00:00.000Z", "page_viewed",
                "", PHONE]
     first = write(tmp_path / "events_2025-03-01.csv", columns, [
         ["B", "https://puffy.com/", "", "2025-03-01T07:59:30.000Z", "page_viewed", "null", DESKTOP],
@@ -93,18 +93,30 @@ def test_attribution_over_both_devices(hand_made: dict) -> None:
 
 @pytest.mark.parametrize(("page_url", "referrer", "expected"), [
     ("https://puffy.com/?utm_source=google&utm_medium=CPC", "", "Paid Search"),
-    ("https://puffy.com/?utm_source=5AD0EB&utm_medium=3F9A1C&gclid=abc", "", "Paid Search"),
-    ("https://puffy.com/?utm_medium=paidsocial", "https://l.facebook.com/", "Paid Social"),
+    ("https://puffy.com/?gclid=abc", "https://www.google.com/", "Paid Search"),  # google / cpc
+    ("https://puffy.com/?utm_source=5AD0EB&utm_medium=3F9A1C&gclid=abc", "", "Unassigned"),  # UTM values first
+    ("https://puffy.com/?utm_source=facebook&utm_medium=cpc", "", "Paid Social"),
+    ("https://puffy.com/?utm_medium=paidsocial", "https://l.facebook.com/", "Paid Other"),  # (not set) / paidsocial
+    ("https://puffy.com/?utm_source=google&utm_medium=cpc&utm_campaign=shopping-beds", "", "Paid Shopping"),
+    ("https://puffy.com/?utm_source=google&utm_medium=cpc&utm_campaign=pmax-cross-network", "", "Cross-network"),
     ("https://puffy.com/?utm_medium=e-mail", "", "Email"),
-    ("https://puffy.com/?utm_medium=affiliates", "https://a41f9c.com/", "Affiliates"),
+    ("https://puffy.com/?utm_medium=affiliate", "https://a41f9c.com/", "Affiliates"),
+    ("https://puffy.com/?utm_medium=affiliates", "https://a41f9c.com/", "Unassigned"),  # GA4: exactly affiliate
+    ("https://puffy.com/?utm_source=rakuten&utm_medium=affiliate", "", "Organic Search"),  # Google lists rakuten
     ("https://puffy.com/?utm_medium=cpm", "", "Display"),
     ("https://puffy.com/?utm_medium=social-network", "", "Organic Social"),
     ("https://puffy.com/?utm_source=5AD0EB&utm_medium=3F9A1C", "https://www.google.com/", "Unassigned"),
     ("https://puffy.com/?utm_source=podcast", "", "Unassigned"),
+    ("https://puffy.com/?utm_source=attentive&utm_medium=sms", "", "SMS"),
+    ("https://puffy.com/?utm_source=onesignal&utm_medium=web-push", "", "Mobile Push Notifications"),
+    ("https://puffy.com/?utm_source=spotify&utm_medium=audio", "", "Audio"),
     ("https://puffy.com/", "https://www.google.co.uk/", "Organic Search"),
     ("https://puffy.com/", "https://yandex.ru/", "Organic Search"),
     ("https://puffy.com/", "https://m.facebook.com/", "Organic Social"),
     ("https://puffy.com/", "https://t.co/x", "Organic Social"),
+    ("https://puffy.com/", "https://x.com/", "Referral"),  # not in Google's list
+    ("https://puffy.com/", "https://m.youtube.com/", "Organic Video"),
+    ("https://puffy.com/", "https://shop.app/", "Organic Shopping"),
     ("https://puffy.com/", None, "Direct"),
     ("https://puffy.com/", "https://www.puffy.com/cart", "Direct"),
     ("https://puffy.com/", "https://www.sleepfoundation.org/best-mattress", "Referral"),

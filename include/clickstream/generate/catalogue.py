@@ -158,9 +158,19 @@ SOCIAL_REFERRERS = (
     ("https://twitter.com/", 2),
     ("https://www.pinterest.com/", 8),
     ("https://www.reddit.com/r/Mattress/", 8),
-    ("https://www.youtube.com/", 6),
     ("https://www.tiktok.com/", 4),
     ("https://www.linkedin.com/", 2),
+)
+# Video and shopping sites: Google lists them as SOURCE_CATEGORY_VIDEO and _SHOPPING (Organic Video, Organic Shopping).
+VIDEO_REFERRERS = (
+    ("https://www.youtube.com/", 10),
+    ("https://m.youtube.com/", 6),
+    ("https://vimeo.com/", 2),
+)
+SHOPPING_REFERRERS = (
+    ("https://shop.app/", 6),
+    ("https://www.amazon.com/", 3),
+    ("https://www.etsy.com/", 1),
 )
 # Referral sites: a few named review sites and anonymised hosts, as in the real export.
 REFERRAL_REFERRERS = (

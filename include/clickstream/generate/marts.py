@@ -1,7 +1,8 @@
 """Sessions, channels, identity, orders, attribution and funnel of the truth, from unique valid events.
 
 - Sessions: per client_id, bots excluded, a new session at a gap of ``timeout`` or more.
-- Channel: from the session's first event (``channels.channel``).
+- Source / medium / campaign and channel: from the session's first event (``channels.traffic`` and
+  ``channels.default_channel``, GA4's default channel group).
 - Identity: a client's user_id is the most recent ``user_email`` in its events, else its client_id.
 - Orders: every unique valid conversion event of a non-bot client; revenue is the declared
   top-level ``revenue``.
@@ -21,7 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from clickstream.generate.attribution import MODELS, credits
-from clickstream.generate.channels import CHANNELS, channel
+from clickstream.generate.channels import CHANNELS, Traffic, default_channel, traffic
 from clickstream.generate.event import Event
 
 ROUNDING = (
@@ -37,6 +38,7 @@ STAGES = ("page_viewed", "product_added_to_cart", "checkout_started", "converted
 class Session:
     client_id: str
     events: list[Event]
+    traffic: Traffic
     channel: str
     user_id: str = ""
 
@@ -72,6 +74,7 @@ class Built:
     def figures(self) -> dict:
         """The JSON-able figures (money rounded to cents)."""
         by_channel = Counter(session.channel for session in self.sessions)
+        by_source_medium = Counter(f"{session.traffic.source} / {session.traffic.medium}" for session in self.sessions)
         funnel = {stage: 0 for stage in STAGES}
         funnel_by_day: dict[str, dict[str, int]] = {}
         daily: dict[str, dict] = defaultdict(lambda: {"sessions": 0, "users": set(), "orders": 0, "revenue": 0})
@@ -105,6 +108,7 @@ class Built:
             "orders": len(self.orders),
             "revenue": cents(sum((order.revenue for order in self.orders), Fraction(0))),
             "sessions_by_channel": {name: by_channel[name] for name in CHANNELS},
+            "sessions_by_source_medium": dict(sorted(by_source_medium.items())),
             "funnel": {**funnel, "by_day": dict(sorted(funnel_by_day.items()))},
             "attribution": attribution,
             "daily": {
@@ -170,7 +174,8 @@ def build(events: Sequence[Event], conversion_events: tuple[str, ...], timeout_s
             if isinstance(email, str) and email.strip():
                 user_of[client_id] = email.strip()
         for run in _sessionise(client_events, timeout, checks):
-            sessions.append(Session(client_id, run, channel(run[0].page_url, run[0].referrer), user_of[client_id]))
+            source = traffic(run[0].page_url, run[0].referrer)
+            sessions.append(Session(client_id, run, source, default_channel(*source), user_of[client_id]))
     checks["midnight_sessions"] = sum(s.started_at.date() != s.ended_at.date() for s in sessions)
     clients_of_user: dict[str, set[str]] = defaultdict(set)
     for session in sessions:
