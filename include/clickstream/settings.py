@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     anomaly_z_threshold: float = Field(3.0, gt=0, description="Warning: robust z-score of a daily figure.")
     anomaly_history_days: int = Field(28, gt=0, description="Partitions the anomaly z-scores compare against.")
     anomaly_min_history_days: int = Field(7, gt=0, description="Fewer partitions of history skip the anomaly checks.")
+    max_unassigned_session_rate: float = Field(
+        0.25, ge=0, le=1, description="Warning: share of the day's sessions in no channel (Unassigned)."
+    )
     outlier_order_quantile: float = Field(0.999, gt=0, lt=1, description="Warning: orders above this quantile.")
 
     # alerts

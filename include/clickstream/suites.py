@@ -76,6 +76,8 @@ def watchdog_suite(settings: Settings, timeout_s: float) -> list[Check]:
                  "A partition with orders has revenue."),
         at_most("orders_have_sessions", CRITICAL, "orders_without_session", 0, "0 orders",
                 "Every order belongs to a session."),
+        at_most("sessions_have_a_channel", CRITICAL, "sessions_without_channel", 0, "0 sessions",
+                "Every session has a source, medium and campaign, and a channel of the channel group or Unassigned."),
         *(at_most(f"{figure}_anomaly", WARNING, f"{figure}_abs_z", z, f"|robust z| <= {z:g}",
                   f"Daily {figure.replace('_', ' ')} against the trailing {settings.anomaly_history_days} partitions.")
           for figure in ANOMALY_FIGURES),
@@ -83,6 +85,9 @@ def watchdog_suite(settings: Settings, timeout_s: float) -> list[Check]:
                 "Share of the day's events from crawlers."),
         at_most("null_referrer_share", WARNING, "null_referrer_share", settings.max_null_referrer_rate,
                 f"<= {settings.max_null_referrer_rate:g}", "Share of the day's events without a referrer."),
+        at_most("unassigned_session_share", WARNING, "unassigned_session_share", settings.max_unassigned_session_rate,
+                f"<= {settings.max_unassigned_session_rate:g}",
+                "Share of the day's sessions no channel rule matched (Unassigned): untagged or mistagged campaigns."),
         at_most("revenue_mismatch_orders", WARNING, "revenue_mismatch_orders", 0, "0 orders",
                 "Orders whose declared revenue differs from the sum of price x quantity."),
         at_most("outlier_orders", WARNING, "outlier_orders", 0,

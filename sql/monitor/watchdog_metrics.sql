@@ -80,6 +80,17 @@ between_gaps as (
     )
 ),
 
+channel_check as (
+    select
+        count(*) filter (where source is null or medium is null or campaign is null
+                         or channel not in (select channel from channel_rules union all select 'Unassigned'))
+            as sessions_without_channel,
+        count(*) filter (where started_at::DATE = (select d from params)) as started_sessions,
+        count(*) filter (where started_at::DATE = (select d from params) and channel = 'Unassigned')
+            as unassigned_sessions
+    from day_sessions
+),
+
 day_events as (
     select count(*) as events, count(*) filter (where is_bot) as bot_events,
            count(*) filter (where referrer is null) as null_referrers
@@ -110,4 +121,7 @@ select
     (select count(*) from day_orders where revenue_mismatch) as revenue_mismatch_orders,
     (select coalesce(bot_events / nullif(events, 0), 0) from day_events) as bot_share,
     (select coalesce(null_referrers / nullif(events, 0), 0) from day_events) as null_referrer_share,
-    (select events from day_events) as day_events
+    (select events from day_events) as day_events,
+    (select sessions_without_channel from channel_check) as sessions_without_channel,
+    (select coalesce(unassigned_sessions / nullif(started_sessions, 0), 0) from channel_check)
+        as unassigned_session_share

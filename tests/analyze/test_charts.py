@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from clickstream.generate.channels import CHANNELS as GA4_CHANNELS
 from clickstream.report import build, charts, render
 from clickstream.report.data import Window, collect
 from clickstream.report.plot import Scale, nice_ticks
@@ -140,7 +141,7 @@ MANY_CHANNELS = [{"channel": "Supercalifragilisticexpialidocious", **dict.fromke
                  *({"channel": name, **dict.fromkeys(build.MODELS, 100.0)} for name in charts.CHANNEL_COLOURS)]
 CROWDED = {
     **ALL,
-    "attribution of eleven channels": lambda: charts.attribution(MANY_CHANNELS, build.MODELS),
+    "attribution of every GA4 channel and a long name": lambda: charts.attribution(MANY_CHANNELS, build.MODELS),
     "trend of 90 days": lambda: charts.trend([{**DAILY[0], "date": date(2025, 1, 1) + timedelta(days=i)}
                                               for i in range(90)], date(2025, 1, 1)),
 }
@@ -273,3 +274,9 @@ def test_drawing_the_charts_does_not_import_matplotlib():
             "charts.funnel([{'step': 'Sessions', 'reached': 5, 'step_rate': None}]); "
             "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_ga4_channel_has_a_colour_of_its_own():
+    assert set(charts.CHANNEL_COLOURS) == set(GA4_CHANNELS)
+    colours = [*charts.CHANNEL_COLOURS.values(), *charts.EXTRA_COLOURS]
+    assert len(set(colours)) == len(colours) == 25

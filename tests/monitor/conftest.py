@@ -17,7 +17,7 @@ from clickstream.transform import transform
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("watchdog-sample") / "data"
-    generate(data_dir, START, len(DAYS), events_per_day=400, seed=11, truth=False)
+    generate(data_dir, START, len(DAYS), events_per_day=400, seed=12, truth=False)
     settings = get_settings(data_dir=data_dir)
     for day in DAYS:
         run_stage("validate", settings, day, "setup")

@@ -45,7 +45,7 @@ def test_a_passing_run_publishes_a_copy_holding_the_warehouses_marts(warehouse):
     assert summary["analytics_copy"] == str(copy) == str(warehouse.data_dir / "analytics.duckdb")
     assert {table: rows(copy, table) for table in MARTS} == {table: rows(warehouse.warehouse_path, table)
                                                              for table in MARTS}
-    assert count(copy, "monitor_results") == 19  # this run's watchdog results among them
+    assert count(copy, "monitor_results") == 21  # this run's watchdog results among them
 
 
 def test_a_failed_watchdog_leaves_the_previous_copy(warehouse):
@@ -69,15 +69,15 @@ def test_a_reader_holding_the_copy_neither_blocks_a_run_nor_sees_it_change(wareh
     try:
         reader.stdin.write("count\n")
         reader.stdin.flush()
-        assert reader.stdout.readline().strip() == "19"
+        assert reader.stdout.readline().strip() == "21"
         monitor_partition(warehouse, DAYS[-2], "run-2")
         reader.stdin.write("count\n")
         reader.stdin.flush()
-        assert reader.stdout.readline().strip() == "19"  # its snapshot: the file it opened is unchanged
+        assert reader.stdout.readline().strip() == "21"  # its snapshot: the file it opened is unchanged
     finally:
         reader.stdin.close()
         reader.wait(timeout=30)
-    assert count(warehouse.analytics_path, "monitor_results") == 38  # a new connection gets the new copy
+    assert count(warehouse.analytics_path, "monitor_results") == 42  # a new connection gets the new copy
 
 
 def test_a_publish_failing_part_way_leaves_the_last_copy_whole_and_nothing_aside(warehouse, monkeypatch):
@@ -93,7 +93,7 @@ def test_a_publish_failing_part_way_leaves_the_last_copy_whole_and_nothing_aside
     with pytest.raises(OSError, match="No space left on device"):
         monitor_partition(warehouse, LAST, "run-2", full_refresh=True)  # checked again, so published again
     assert digest(warehouse.analytics_path) == published and asides(warehouse) == []
-    assert count(warehouse.analytics_path, "monitor_results") == 19
+    assert count(warehouse.analytics_path, "monitor_results") == 21
 
 
 def test_a_copy_that_does_not_hold_the_warehouses_rows_is_not_published(warehouse, monkeypatch):
@@ -112,7 +112,7 @@ def test_a_copy_left_aside_by_a_killed_publish_is_removed_by_the_next(warehouse)
     left = warehouse.data_dir / ".analytics.duckdb.4194304.tmp"
     left.write_bytes(b"cut off")
     monitor_partition(warehouse, LAST, "run-1")
-    assert asides(warehouse) == [] and count(warehouse.analytics_path, "monitor_results") == 19
+    assert asides(warehouse) == [] and count(warehouse.analytics_path, "monitor_results") == 21
 
 
 def test_a_monitor_that_finds_the_warehouse_as_copied_does_not_copy_it_again(warehouse):
@@ -133,7 +133,7 @@ def test_inside_at_the_end_monitors_leave_the_copy_to_one_publish(warehouse):
         assert [summary["copy"] for summary in summaries] == ["at_end_of_run", "at_end_of_run"]
         assert not warehouse.analytics_path.exists()
         assert publish_due(warehouse)["copy"] == "published"
-    assert count(warehouse.analytics_path, "monitor_results") == 38  # both days' watchdog results
+    assert count(warehouse.analytics_path, "monitor_results") == 42  # both days' watchdog results
 
 
 def test_publish_due_copies_nothing_when_the_copy_holds_the_warehouse_as_it_is(warehouse):

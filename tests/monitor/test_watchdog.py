@@ -15,7 +15,7 @@ from clickstream.warehouse import connect
 
 CRITICAL = ["freshness", "quarantine_rate", "revenue_reconciliation", "attribution_credits_sum_to_one",
             "attribution_revenue_complete", "attribution_every_model", "session_gap_inside", "session_gap_between",
-            "order_id_unique", "revenue_positive", "orders_have_sessions"]
+            "order_id_unique", "revenue_positive", "orders_have_sessions", "sessions_have_a_channel"]
 
 
 def tamper(settings, *statements, params=()):
@@ -80,8 +80,8 @@ def test_changed_figures_are_checked_again(warehouse):
     from clickstream.transform import transform
 
     monitor_partition(warehouse, LAST, "run-1")
-    tamper(warehouse, "DELETE FROM raw_events WHERE event_at::DATE = ? AND event_name = 'page_viewed' "
-                      "AND event_id IN (SELECT event_id FROM raw_events ORDER BY event_id LIMIT 3)", params=[LAST])
+    tamper(warehouse, "DELETE FROM raw_events WHERE event_id IN (SELECT event_id FROM raw_events WHERE "
+                      "event_at::DATE = ? AND event_name = 'page_viewed' ORDER BY event_id LIMIT 3)", params=[LAST])
     transform(warehouse, LAST, full_refresh=True)  # the warehouse's version moves on, as after a load
     assert monitor_partition(warehouse, LAST, "run-2")["status"] == "checked"
 
@@ -113,7 +113,7 @@ def test_results_are_kept_in_monitor_results(warehouse):
     monitor_partition(warehouse, LAST, "run-1")
     with connect(warehouse.warehouse_path, read_only=True) as con:
         rows = con.execute("SELECT run_id, partition_date, count(*) FROM monitor_results GROUP BY ALL").fetchall()
-    assert rows == [("run-1", LAST, 19)]
+    assert rows == [("run-1", LAST, 21)]
 
 
 def test_a_critical_failure_names_each_failed_check_with_observed_value_and_threshold(warehouse):
@@ -205,6 +205,13 @@ def test_every_order_must_have_a_session(warehouse):
     assert results(warehouse, day)["orders_have_sessions"] == (False, "1")
 
 
+@pytest.mark.parametrize("broken", ["channel = 'Paid Serch'", "medium = NULL"])
+def test_every_session_must_have_a_source_medium_and_a_channel_of_the_group(warehouse, broken):
+    tamper(warehouse, f"UPDATE sessions SET {broken} WHERE session_id = (SELECT min(session_id) FROM sessions "
+                      "WHERE started_at::DATE = ?)", params=[LAST])
+    assert results(warehouse)["sessions_have_a_channel"] == (False, "1")
+
+
 def test_anomalies_are_skipped_with_a_note_without_a_week_of_history(warehouse):
     assert results(warehouse, DAYS[3])["orders_anomaly"] == (True, "skipped: 3 earlier partitions, needs 7")
 
@@ -223,8 +230,10 @@ def test_ordinary_days_raise_no_volume_anomaly(warehouse):
 
 
 @pytest.mark.parametrize(("check", "setting"), [("bot_share", "max_bot_rate"),
-                                                 ("null_referrer_share", "max_null_referrer_rate")])
+                                                 ("null_referrer_share", "max_null_referrer_rate"),
+                                                 ("unassigned_session_share", "max_unassigned_session_rate")])
 def test_share_warnings_follow_their_settings(warehouse, check, setting):
+    setattr(warehouse, setting, 1.0)
     assert results(warehouse)[check][0] is True
     setattr(warehouse, setting, 0.0)
     assert results(warehouse)[check][0] is False

@@ -10,7 +10,9 @@ import pytest
 from transform_helpers import at, event, rows
 
 from clickstream.channel_group import (
+    GA4_CHANNEL_GROUP,
     GOOGLE_SOURCE_CATEGORIES,
+    SEEDS_DIR,
     ChannelGroupError,
     Condition,
     channel_case,
@@ -181,3 +183,20 @@ def test_a_changed_channel_group_file_changes_the_fingerprint(tmp_path):
     before = fingerprint(settings)
     write(rules, RULES_HEADER + "1,Email,1,medium,EXACT,e-mail\n")
     assert fingerprint(settings) != before != fingerprint(Settings(data_dir=tmp_path))
+
+
+def test_the_docs_example_adds_a_channel_between_two_of_googles(build, tmp_path):
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "pipeline.md").read_text()
+    line = next(line.strip() for line in docs.splitlines() if line.strip().startswith("125,AI Assistants,"))
+    rules = write(tmp_path / "rules.csv", GA4_CHANNEL_GROUP.read_text() + line + "\n")
+    con = build([event("c1", at(0), url=SHOP, referrer="https://chatgpt.com/"),
+                 event("c2", at(0), url=SHOP, referrer="https://www.sleepfoundation.org/"),
+                 event("c3", at(0), url=SHOP, referrer="https://l.facebook.com/")],
+                Settings(data_dir=tmp_path, channel_group_file=rules))
+    assert rows(con, "SELECT client_id, channel FROM sessions ORDER BY client_id") == [
+        ("c1", "AI Assistants"), ("c2", "Referral"), ("c3", "Organic Social")]
+
+
+def test_the_example_of_a_shops_sources_is_a_valid_file():
+    assert dict(read_source_categories(SEEDS_DIR / "shop_source_categories.example.csv"))["x.com"] == (
+        "SOURCE_CATEGORY_SOCIAL")

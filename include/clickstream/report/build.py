@@ -115,6 +115,7 @@ class Report:
     funnel: Rows
     previous_funnel: Rows
     channels: Rows
+    source_medium: Rows
     attribution: Rows
     attribution_totals: dict[str, float]
     attribution_callouts: list[dict[str, Any]]
@@ -226,7 +227,7 @@ def build(rows: dict[str, Rows], window: Window, run_id: str, generated_at: date
         window=window, run_id=run_id, generated_at=generated_at, periods=periods, kpis=kpis,
         daily=rows["daily"], funnel=_funnel(rows["funnel"], "window"),
         previous_funnel=_funnel(rows["funnel"], "previous_window"), channels=rows["channels"],
-        attribution=attribution, attribution_totals=totals, attribution_callouts=_attribution_callouts(attribution),
+        source_medium=rows["source_medium"], attribution=attribution, attribution_totals=totals, attribution_callouts=_attribution_callouts(attribution),
         devices=devices, new_returning=rows["new_returning"], lead_velocity=velocity,
         landing_pages=rows["landing_pages"], loads=loads, load_totals=load_totals,
         quarantine_reasons=rows["quarantine_reasons"], gates=gates, gate_failures=rows["gate_failures"],

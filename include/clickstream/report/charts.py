@@ -30,6 +30,7 @@ from clickstream.report.plot import (
 )
 from clickstream.report.svg import INK, LABEL, TICK, TITLE, Drawing, compact_money, percent, text_width, thousands, wrap
 
+# GA4's default channels: a hue per family, dark for paid and light for organic where both exist.
 CHANNEL_COLOURS = {
     "Direct": "#4E79A7",
     "Organic Search": "#59A14F",
@@ -40,9 +41,18 @@ CHANNEL_COLOURS = {
     "Referral": "#9C755F",
     "Affiliates": "#EDC948",
     "Display": "#76B7B2",
+    "Cross-network": "#499894",
+    "Paid Shopping": "#B6992D",
+    "Organic Shopping": "#F1CE63",
+    "Paid Video": "#D37295",
+    "Organic Video": "#FABFD2",
+    "Paid Other": "#79706E",
+    "Audio": "#D7B5A6",
+    "SMS": "#A0CBE8",
+    "Mobile Push Notifications": "#8CD17D",
     "Unassigned": "#BAB0AC",
 }
-EXTRA_COLOURS = ("#86BCB6", "#D4A6C8", "#8CD17D", "#F1CE63", "#A0CBE8", "#FFBE7D")
+EXTRA_COLOURS = ("#86BCB6", "#D4A6C8", "#FFBE7D", "#1F77B4", "#17BECF", "#BCBD22")  # a custom channel group's
 MODEL_COLOURS = {
     "first_touch": "#1F5F9E",
     "last_touch": "#E8731A",

@@ -12,7 +12,7 @@ from clickstream.warehouse import SQL_DIR, data_version
 
 REPORT_SQL_DIR = SQL_DIR / "report"
 QUERIES = (
-    "kpis", "daily", "funnel", "channels", "attribution", "devices", "new_returning", "lead_velocity",
+    "kpis", "daily", "funnel", "channels", "source_medium", "attribution", "devices", "new_returning", "lead_velocity",
     "landing_pages", "loads", "quarantine_reasons", "gate_results", "gate_failures",
 )
 _PARAMETER = re.compile(r"\$([a-z_]+)")
