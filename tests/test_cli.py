@@ -168,3 +168,29 @@ def test_a_day_that_fails_validation_while_the_day_before_loads_is_told_after_th
     assert [line.split()[:2] for line in captured.out.splitlines()] == [["2025-02-23", "validate"],
                                                                         ["2025-02-23", "load"]]
     assert captured.err.startswith("clickstream: validate failed for 2025-02-24: quarantine gate failed")
+
+
+def test_channel_tells_source_medium_and_channel_of_a_landing(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path / "data"), "channel",
+                 "https://puffy.com/?utm_source=Facebook&utm_medium=cpc&utm_campaign=spring"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "source / medium:  facebook / cpc", "campaign:         spring",
+        "source category:  SOURCE_CATEGORY_SOCIAL", "channel:          Paid Social"]
+    assert not (tmp_path / "data").exists()  # a throw-away warehouse: nothing written to the data dir
+
+
+def test_channel_uses_the_shops_own_source_categories(tmp_path, capsys, monkeypatch):
+    mine = tmp_path / "sources.csv"
+    mine.write_text("source,source_category\nx.com,SOURCE_CATEGORY_SOCIAL\n")
+    monkeypatch.setenv("CLICKSTREAM_SOURCE_CATEGORIES_FILE", str(mine))
+    assert main(["channel", "https://puffy.com/", "--referrer", "https://x.com/post/1"]) == 0
+    assert capsys.readouterr().out.splitlines()[::3] == ["source / medium:  x.com / referral",
+                                                         "channel:          Organic Social"]
+
+
+def test_channel_says_which_line_of_a_bad_rule_file_is_wrong(tmp_path, capsys, monkeypatch):
+    rules = tmp_path / "rules.csv"
+    rules.write_text("priority,channel,rule,field,match_type,value\n10,Email,1,medium,LIKE,email\n")
+    monkeypatch.setenv("CLICKSTREAM_CHANNEL_GROUP_FILE", str(rules))
+    assert main(["channel", "https://puffy.com/"]) == 1
+    assert f"clickstream: channel failed: {rules} line 2: match_type 'LIKE' is not one of" in capsys.readouterr().err

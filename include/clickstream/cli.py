@@ -254,6 +254,19 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_channel(args: argparse.Namespace, settings: Settings) -> int:
+    """The source / medium / campaign and channel of a session landing on URL from REFERRER, by the pipeline's own
+    models and the channel group in use."""
+    from clickstream.channel_check import classify
+
+    found = classify(settings, [(args.url, args.referrer)])[0]
+    print(f"source / medium:  {found['source']} / {found['medium']}")
+    print(f"campaign:         {found['campaign']}")
+    print(f"source category:  {found['source_category'] or '(none: not in the source-category lists)'}")
+    print(f"channel:          {found['channel']}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from clickstream.bench import main as bench_main
 
@@ -309,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     settings_command.add_argument("--markdown", action="store_true", help="print the Markdown table of defaults")
     settings_command.add_argument("--write", type=Path, metavar="FILE",
                                   help="replace the table between FILE's settings-table markers (make docs)")
+    channel = add_command("channel", "the source / medium and GA4 channel a landing URL and referrer get")
+    channel.add_argument("url", help="the landing page's URL, with its query string (quote it in the shell)")
+    channel.add_argument("--referrer", help="the referrer's URL (default: none, a direct visit)")
     from clickstream.bench import add_arguments  # standard library only: cheap
     add_arguments(add_command("bench", "benchmark the pipeline beside a row-by-row baseline (--real-size-only: 3 min)"))
     return parser
@@ -322,6 +338,7 @@ HANDLERS = {
     "bench": cmd_bench,
     "docs": cmd_docs,
     "settings": cmd_settings,
+    "channel": cmd_channel,
     **{stage: cmd_stage for stage in STAGES},
 }
 

@@ -101,3 +101,20 @@ def test_the_narrow_screenshot_is_the_daily_trend_on_a_phone_in_its_narrow_layou
     assert len(cards) == 7 and max(cards) <= PHONE["width"]
     assert size == (PHONE["width"], PHONE["height"])
     assert 10_000 < path.stat().st_size < MAX_BYTES
+
+
+def test_the_channels_screenshot_shows_channels_and_sources_by_ga4s_rules(page_of_report, sample_report, screenshots):
+    page, _, _ = page_of_report
+    top = page.locator("#channels").bounding_box()["y"] - 12
+    table = page.locator("#source-medium + .scroll table").bounding_box()
+    bottom = table["y"] + table["height"] + 12
+    path = screenshots / "report-channels.png"
+    clip = {"x": 0, "y": top, "width": DESKTOP["width"], "height": bottom - top}
+    save_screenshot(partial(page.screenshot, clip=clip, full_page=True), path)
+    channels = page.eval_on_selector_all("#channels ~ .scroll table tbody tr td:first-child",
+                                         "cells => cells.map(c => c.innerText.trim())")
+    pairs = page.eval_on_selector_all("#source-medium + .scroll table tbody tr td:first-child",
+                                      "cells => cells.map(c => c.innerText.trim())")
+    assert {"Direct", "Organic Search", "Paid Search", "Paid Social", "Email"} <= set(channels)
+    assert len(pairs) == 10 and "(direct) / (none)" in pairs and "google / organic" in pairs
+    assert 50_000 < path.stat().st_size < MAX_BYTES
