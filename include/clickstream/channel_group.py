@@ -125,37 +125,39 @@ def _positive(path: Path, line: int, name: str, text: str) -> int:
     return number
 
 
-def read_channel_rules(path: Path) -> list[Condition]:
-    """The conditions of a channel-rule file, checked: known fields and match types, valid regexes, and one
-    channel per priority."""
+def read_channel_rules(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> list[Condition]:
+    """The conditions of a channel-rule file, checked: known fields and match types, valid regexes (by DuckDB, on
+    ``con`` or a connection of its own), and one channel per priority."""
+    if con is None:
+        with duckdb.connect() as own:
+            return read_channel_rules(path, own)
     conditions = []
     channel_at: dict[int, tuple[str, int]] = {}
-    with duckdb.connect() as con:
-        for line, row in _read_csv(path, RULE_COLUMNS):
-            priority = _positive(path, line, "priority", row["priority"])
-            rule = _positive(path, line, "rule", row["rule"])
-            channel, field, match_type, value = row["channel"], row["field"], row["match_type"].upper(), row["value"]
-            if not channel:
-                raise ChannelGroupError(f"{path} line {line}: the channel is empty")
-            if priority in channel_at and channel_at[priority][0] != channel:
-                named, where = channel_at[priority]
-                raise ChannelGroupError(f"{path} line {line}: priority {priority} is channel {named!r} on line "
-                                        f"{where}, not {channel!r}")
-            channel_at.setdefault(priority, (channel, line))
-            if field not in FIELDS:
-                raise ChannelGroupError(f"{path} line {line}: field {field!r} is not one of {', '.join(FIELDS)}")
-            if match_type not in MATCH_TYPES:
-                raise ChannelGroupError(f"{path} line {line}: match_type {row['match_type']!r} is not one of "
-                                        f"{', '.join(MATCH_TYPES)}")
-            if not value:
-                raise ChannelGroupError(f"{path} line {line}: the value is empty")
-            if match_type in _REGEX_TYPES:
-                try:  # DuckDB's own regex engine (RE2) decides what is valid
-                    con.execute("SELECT regexp_matches('', ?)", [value]).fetchone()
-                except duckdb.Error as error:
-                    raise ChannelGroupError(f"{path} line {line}: {value!r} is not a valid regular expression "
-                                            f"({error})") from error
-            conditions.append(Condition(priority, channel, rule, field, match_type, value))
+    for line, row in _read_csv(path, RULE_COLUMNS):
+        priority = _positive(path, line, "priority", row["priority"])
+        rule = _positive(path, line, "rule", row["rule"])
+        channel, field, match_type, value = row["channel"], row["field"], row["match_type"].upper(), row["value"]
+        if not channel:
+            raise ChannelGroupError(f"{path} line {line}: the channel is empty")
+        if priority in channel_at and channel_at[priority][0] != channel:
+            named, where = channel_at[priority]
+            raise ChannelGroupError(f"{path} line {line}: priority {priority} is channel {named!r} on line {where}, "
+                                    f"not {channel!r}")
+        channel_at.setdefault(priority, (channel, line))
+        if field not in FIELDS:
+            raise ChannelGroupError(f"{path} line {line}: field {field!r} is not one of {', '.join(FIELDS)}")
+        if match_type not in MATCH_TYPES:
+            raise ChannelGroupError(f"{path} line {line}: match_type {row['match_type']!r} is not one of "
+                                    f"{', '.join(MATCH_TYPES)}")
+        if not value:
+            raise ChannelGroupError(f"{path} line {line}: the value is empty")
+        if match_type in _REGEX_TYPES:
+            try:  # DuckDB's own regex engine (RE2) decides what is valid
+                con.execute("SELECT regexp_matches('', ?)", [value]).fetchall()
+            except duckdb.Error as error:
+                raise ChannelGroupError(f"{path} line {line}: {value!r} is not a valid regular expression "
+                                        f"({error})") from error
+        conditions.append(Condition(priority, channel, rule, field, match_type, value))
     if not conditions:
         raise ChannelGroupError(f"{path}: no channel rules")
     return conditions
@@ -204,24 +206,31 @@ def reference_digest(settings) -> str:
     return digest.hexdigest()
 
 
+def _create_temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[tuple]) -> None:
+    """Temp table ``name`` of these typed columns holding ``rows``, in one statement: each column one bound list,
+    unnested side by side (``executemany`` inserted Google's 819 sources in 0.16 s, a sixth of a small day's
+    transform)."""
+    typed = ", ".join(f"unnest(?::{kind}[]) AS {column}" for column, kind in columns.items())
+    values = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {typed}", values)
+
+
 def create_seed_source_categories(con: duckdb.DuckDBPyConnection, settings) -> dict[str, int]:
     """Temp table ``seed_source_categories(source, source_category, origin)``: Google's rows, then the shop's."""
     rows = [(source, category, "google") for source, category in read_source_categories(GOOGLE_SOURCE_CATEGORIES)]
     shop = read_source_categories(settings.source_categories_file) if settings.source_categories_file else []
     rows += [(source, category, "shop") for source, category in shop]
-    con.execute("CREATE OR REPLACE TEMP TABLE seed_source_categories "
-                "(source VARCHAR NOT NULL, source_category VARCHAR NOT NULL, origin VARCHAR NOT NULL)")
-    con.executemany("INSERT INTO seed_source_categories VALUES (?, ?, ?)", rows)
+    _create_temp_table(con, "seed_source_categories",
+                       {"source": "VARCHAR", "source_category": "VARCHAR", "origin": "VARCHAR"}, rows)
     return {"google_sources": len(rows) - len(shop), "shop_sources": len(shop)}
 
 
 def create_seed_channel_rules(con: duckdb.DuckDBPyConnection, settings) -> dict[str, int]:
     """Temp table ``seed_channel_rules``: the conditions of the channel group in use."""
-    conditions = read_channel_rules(channel_rules_file(settings))
-    con.execute("CREATE OR REPLACE TEMP TABLE seed_channel_rules (priority INTEGER NOT NULL, channel VARCHAR NOT NULL, "
-                "rule INTEGER NOT NULL, field VARCHAR NOT NULL, match_type VARCHAR NOT NULL, value VARCHAR NOT NULL)")
-    con.executemany("INSERT INTO seed_channel_rules VALUES (?, ?, ?, ?, ?, ?)",
-                    [(c.priority, c.channel, c.rule, c.field, c.match_type, c.value) for c in conditions])
+    conditions = read_channel_rules(channel_rules_file(settings), con)
+    _create_temp_table(con, "seed_channel_rules", {"priority": "INTEGER", "channel": "VARCHAR", "rule": "INTEGER",
+                                                   "field": "VARCHAR", "match_type": "VARCHAR", "value": "VARCHAR"},
+                       [(c.priority, c.channel, c.rule, c.field, c.match_type, c.value) for c in conditions])
     return {"conditions": len(conditions)}
 
 

@@ -7,10 +7,11 @@
 --   3. else a referrer whose host is not the landing page's: a search engine (stg_urls.search_engine) is
 --      <engine> / organic / (organic), any other host <host> / referral / (referral) (hosts without 'www.');
 --   4. else (no referrer, or the shop's own host): (direct) / (none) / (direct).
--- source_category: the source's GA4 category (stg_source_categories); channel: the first channel of the channel
--- group whose rules source, medium, campaign and source_category meet (channel_of, compiled from channel_rules),
--- Unassigned when none does.
--- depends_on: int_session_totals, int_scoped_events, stg_urls, int_client_identity, stg_source_categories, channel_of
+-- (1 and 2 are the landing URL's landing_traffic, 3 the referrer's referral_traffic, both in stg_urls.) The three
+-- hold the landing URL's UTM values when it has any (stg_events keeps every event's own).
+-- source_category and channel: those of that source / medium / campaign in stg_traffic_channels: GA4's category of
+-- the source, and the first channel of the channel group whose rules they meet, Unassigned when none does.
+-- depends_on: int_session_totals, int_scoped_events, stg_urls, int_client_identity, stg_traffic_channels
 -- scope: client_id
 -- unique_key: session_id
 -- First events come from int_scoped_events, whose URLs are parsed here for the sessions' first events only: in an
@@ -18,20 +19,13 @@
 with first_events as (
     select
         t.*,
-        p.path as page_path, p.utm_source, p.utm_medium, p.utm_campaign, p.gclid,
+        p.path as page_path, p.gclid,
         r.host as referrer_host,
-        case
-            when coalesce(p.utm_source, p.utm_medium, p.utm_campaign) is not null
-                then {'source': coalesce(p.utm_source, '(not set)'), 'medium': coalesce(p.utm_medium, '(not set)'),
-                      'campaign': coalesce(p.utm_campaign, '(not set)')}
-            when p.google_click_id is not null
-                then {'source': 'google', 'medium': 'cpc', 'campaign': '(not set)'}
-            when r.host is not null and r.host <> coalesce(p.host, '') and r.search_engine is not null
-                then {'source': r.search_engine, 'medium': 'organic', 'campaign': '(organic)'}
-            when r.host is not null and r.host <> coalesce(p.host, '')
-                then {'source': r.host, 'medium': 'referral', 'campaign': '(referral)'}
-            else {'source': '(direct)', 'medium': '(none)', 'campaign': '(direct)'}
-        end as traffic,
+        coalesce(
+            p.landing_traffic,
+            case when r.host <> coalesce(p.host, '') then r.referral_traffic end,
+            {'source': '(direct)', 'medium': '(none)', 'campaign': '(direct)'}
+        ) as traffic,
         e.device_type, e.os, e.browser
     from int_session_totals as t
     inner join int_scoped_events as e on t.first_event_id = e.event_id
@@ -52,16 +46,11 @@ select
     t.add_to_carts,
     t.checkout_starts,
     t.page_path as landing_page,
-    coalesce(
-        channel_of(t.traffic.source, t.traffic.medium, t.traffic.campaign, c.source_category), 'Unassigned'
-    ) as channel,
+    ch.channel,
     t.traffic.source as source,
     t.traffic.medium as medium,
     t.traffic.campaign as campaign,
-    c.source_category,
-    t.utm_source,
-    t.utm_medium,
-    t.utm_campaign,
+    ch.source_category,
     t.gclid,
     t.referrer_host,
     t.device_type,
@@ -73,4 +62,4 @@ select
     i.is_first_client_of_user and t.started_at = i.first_seen_at as is_new_user
 from first_events as t
 inner join int_client_identity as i on t.client_id = i.client_id
-left join stg_source_categories as c on t.traffic.source = c.source
+inner join stg_traffic_channels as ch on t.traffic = ch.traffic

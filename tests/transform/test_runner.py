@@ -44,6 +44,7 @@ def test_models_run_in_dependency_order():
         "int_conversions",
         "int_session_events",
         "stg_events",
+        "stg_traffic_channels",
         "int_session_totals",
         "order_items",
         "sessions",

@@ -63,12 +63,11 @@ def test_session_columns_come_from_the_first_event_and_count_the_events(build):
     )
     assert rows(
         con,
-        """SELECT landing_page, channel, source, medium, campaign, source_category, utm_source, utm_medium,
-                  utm_campaign, device_type, os, browser, events, page_views, add_to_carts, checkout_starts,
-                  converted, orders, revenue
+        """SELECT landing_page, channel, source, medium, campaign, source_category, device_type, os, browser,
+                  events, page_views, add_to_carts, checkout_starts, converted, orders, revenue
            FROM sessions""",
-    ) == [("/mattress", "Paid Search", "google", "cpc", "spring", "SOURCE_CATEGORY_SEARCH", "google", "cpc", "spring",
-           "desktop", "Windows", "Chrome", 3, 1, 1, 1, False, 0, 0)]
+    ) == [("/mattress", "Paid Search", "google", "cpc", "spring", "SOURCE_CATEGORY_SEARCH", "desktop", "Windows",
+           "Chrome", 3, 1, 1, 1, False, 0, 0)]
 
 
 def test_events_tied_on_time_are_ordered_by_event_id(build):
