@@ -11,13 +11,14 @@ campaign, then the first channel (by priority) whose rules they match is its cha
   Conditions of one (priority, rule) must all hold; a channel matches when any of its rules does. Match types
   are those of GA4's Admin API channel-group filters, compared case-insensitively as GA4 does.
 
-The files are read and checked once per transform (a bad row is an error naming its file and line), registered
-as the temp tables the staging models read, and the rules compiled into one CASE (``channel_of``): matching them
-per session in one expression costs less than joining sessions to a rules table.
+The files are read and checked once per transform (a bad row is an error naming its file and line) into the temp
+tables the staging models read (``stg_source_categories``, ``channel_rules``), and the rules are compiled into one
+CASE, the macro ``channel_of``, which ``stg_traffic_channels`` applies once per distinct source / medium / campaign.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from clickstream.errors import DataError
+from clickstream.settings import Settings
 from clickstream.warehouse import SQL_DIR
 
 SEEDS_DIR = SQL_DIR / "seeds"
@@ -38,7 +40,6 @@ RULE_COLUMNS = ("priority", "channel", "rule", "field", "match_type", "value")
 # Rule field -> the argument of channel_of it is matched against.
 FIELDS = ("source", "medium", "campaign", "source_category")
 IN_LIST_SEPARATOR = "|"
-UNASSIGNED = "Unassigned"  # GA4's channel when no rule matches
 
 
 class ChannelGroupError(DataError):
@@ -76,8 +77,6 @@ _REGEX_TYPES = ("FULL_REGEXP", "PARTIAL_REGEXP")
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """Rows of a small CSV file as (line number, values), its header checked against ``columns``."""
-    import csv
-
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
@@ -182,12 +181,12 @@ def channel_case(conditions: list[Condition]) -> str:
     return "CASE " + " ".join(branches) + " END" if branches else "NULL"
 
 
-def channel_rules_file(settings) -> Path:
+def channel_rules_file(settings: Settings) -> Path:
     """The channel group in use: the shop's custom one, else GA4's default."""
     return settings.channel_group_file or GA4_CHANNEL_GROUP
 
 
-def reference_files(settings) -> list[Path]:
+def reference_files(settings: Settings) -> list[Path]:
     """Every file the channels depend on, in the order they are applied."""
     files = [GOOGLE_SOURCE_CATEGORIES]
     if settings.source_categories_file:
@@ -195,7 +194,7 @@ def reference_files(settings) -> list[Path]:
     return [*files, channel_rules_file(settings)]
 
 
-def reference_digest(settings) -> str:
+def reference_digest(settings: Settings) -> str:
     """sha256 over the contents of ``reference_files``: a changed list or rule rebuilds every table."""
     digest = hashlib.sha256()
     for path in reference_files(settings):
@@ -215,7 +214,7 @@ def _create_temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {typed}", values)
 
 
-def create_seed_source_categories(con: duckdb.DuckDBPyConnection, settings) -> dict[str, int]:
+def create_seed_source_categories(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
     """Temp table ``seed_source_categories(source, source_category, origin)``: Google's rows, then the shop's."""
     rows = [(source, category, "google") for source, category in read_source_categories(GOOGLE_SOURCE_CATEGORIES)]
     shop = read_source_categories(settings.source_categories_file) if settings.source_categories_file else []
@@ -225,7 +224,7 @@ def create_seed_source_categories(con: duckdb.DuckDBPyConnection, settings) -> d
     return {"google_sources": len(rows) - len(shop), "shop_sources": len(shop)}
 
 
-def create_seed_channel_rules(con: duckdb.DuckDBPyConnection, settings) -> dict[str, int]:
+def create_seed_channel_rules(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
     """Temp table ``seed_channel_rules``: the conditions of the channel group in use."""
     conditions = read_channel_rules(channel_rules_file(settings), con)
     _create_temp_table(con, "seed_channel_rules", {"priority": "INTEGER", "channel": "VARCHAR", "rule": "INTEGER",
@@ -234,7 +233,7 @@ def create_seed_channel_rules(con: duckdb.DuckDBPyConnection, settings) -> dict[
     return {"conditions": len(conditions)}
 
 
-def create_channel_macro(con: duckdb.DuckDBPyConnection, settings=None) -> dict[str, int]:
+def create_channel_macro(con: duckdb.DuckDBPyConnection, settings: Settings | None = None) -> dict[str, int]:
     """The temp macro ``channel_of(source, medium, campaign, source_category)`` from the ``channel_rules`` table."""
     rows = con.execute(f"SELECT {', '.join(RULE_COLUMNS)} FROM channel_rules").fetchall()
     conditions = [Condition(*row) for row in rows]
