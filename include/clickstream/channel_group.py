@@ -27,7 +27,7 @@ import duckdb
 
 from clickstream.errors import DataError
 from clickstream.settings import Settings
-from clickstream.warehouse import SQL_DIR
+from clickstream.warehouse import SQL_DIR, bound_rows
 
 SEEDS_DIR = SQL_DIR / "seeds"
 GOOGLE_SOURCE_CATEGORIES = SEEDS_DIR / "ga4_source_categories.csv"
@@ -206,12 +206,9 @@ def reference_digest(settings: Settings) -> str:
 
 
 def _create_temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[tuple]) -> None:
-    """Temp table ``name`` of these typed columns holding ``rows``, in one statement: each column one bound list,
-    unnested side by side (``executemany`` inserted Google's 819 sources in 0.16 s, a sixth of a small day's
-    transform)."""
-    typed = ", ".join(f"unnest(?::{kind}[]) AS {column}" for column, kind in columns.items())
-    values = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in columns]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {typed}", values)
+    """Temp table ``name`` of these typed columns holding ``rows``, in one statement."""
+    select, values = bound_rows(columns, rows)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", values)
 
 
 def create_seed_source_categories(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:

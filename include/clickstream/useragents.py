@@ -13,6 +13,8 @@ from importlib.metadata import version
 
 import duckdb
 
+from clickstream.warehouse import bound_rows
+
 BOT_WORDS = re.compile(r"bot|crawler|spider", re.IGNORECASE)
 MOBILE_OS = frozenset({"iOS", "Android", "Windows Phone", "BlackBerry OS", "KaiOS", "Firefox OS", "Symbian OS"})
 MOBILE_DEVICES = frozenset({"iPhone", "iPod", "Generic Smartphone"})
@@ -20,6 +22,7 @@ TABLET_WORDS = ("ipad", "tablet", "kindle", "silk/", "playbook")
 # Bump when classify() changes: agents parsed under another version are parsed again.
 CLASSIFIER_VERSION = "1"
 COLUMNS = ("user_agent", "device_type", "os", "browser", "is_bot", "parser_version")
+COLUMN_TYPES = ("VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BOOLEAN", "VARCHAR")
 
 CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS dim_user_agents (
@@ -80,8 +83,6 @@ def refresh_user_agents(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     In scope: clients for which the transform's ``in_client_scope()`` macro holds, partitions between the variables
     ``scope_first_partition`` and ``scope_last_partition`` (set by the transform's scope script).
     """
-    import polars as pl
-
     con.execute(CREATE_TABLE)
     current = parser_version()
     con.execute("DELETE FROM dim_user_agents WHERE parser_version <> ?", [current])
@@ -100,9 +101,6 @@ def refresh_user_agents(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     if not agents:
         return {"parsed": 0}
     rows = [(agent, *classify(agent), current) for agent in agents]
-    con.register("parsed_user_agents", pl.DataFrame(rows, schema=list(COLUMNS), orient="row"))
-    try:
-        con.execute("INSERT INTO dim_user_agents BY NAME SELECT * FROM parsed_user_agents")
-    finally:
-        con.unregister("parsed_user_agents")
+    select, values = bound_rows(dict(zip(COLUMNS, COLUMN_TYPES, strict=True)), rows)
+    con.execute(f"INSERT INTO dim_user_agents BY NAME {select}", values)
     return {"parsed": len(rows)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -72,6 +72,15 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         con.execute("COMMIT")
         done.append(version)
     return done
+
+
+def bound_rows(columns: dict[str, str], rows: Sequence[tuple]) -> tuple[str, list[list]]:
+    """A ``SELECT`` of ``rows`` as typed ``columns`` (name -> DuckDB type) and its parameters: one bound list per
+    column, unnested side by side. Many rows in one statement without a DataFrame library (``executemany`` took
+    0.16 s for 819 rows; Polars' import alone takes 0.14 s)."""
+    select = ", ".join(f"unnest(?::{kind}[]) AS {name}" for name, kind in columns.items())
+    values = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+    return f"SELECT {select}", values
 
 
 def rollback(con: duckdb.DuckDBPyConnection) -> None:
