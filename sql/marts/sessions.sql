@@ -7,8 +7,9 @@
 --   3. else a referrer whose host is not the landing page's: a search engine (stg_urls.search_engine) is
 --      <engine> / organic / (organic), any other host <host> / referral / (referral) (hosts without 'www.');
 --   4. else (no referrer, or the shop's own host): (direct) / (none) / (direct).
--- (1 and 2 are the landing URL's landing_traffic, 3 the referrer's referral_traffic, both in stg_urls.) The three
--- hold the landing URL's UTM values when it has any (stg_events keeps every event's own).
+-- (1 and 2 are the landing URL's landing_traffic, 3 the referrer's referral_traffic, both in stg_urls, whose keys
+-- sessions look up in stg_traffic_channels.) The three hold the landing URL's UTM values when it has any (stg_events
+-- keeps every event's own).
 -- source_category and channel: those of that source / medium / campaign in stg_traffic_channels: GA4's category of
 -- the source, and the first channel of the channel group whose rules they meet, Unassigned when none does.
 -- depends_on: int_session_totals, int_scoped_events, stg_urls, int_client_identity, stg_traffic_channels
@@ -22,10 +23,10 @@ with first_events as (
         p.path as page_path, p.gclid,
         r.host as referrer_host,
         coalesce(
-            p.landing_traffic,
-            case when r.host <> coalesce(p.host, '') then r.referral_traffic end,
-            {'source': '(direct)', 'medium': '(none)', 'campaign': '(direct)'}
-        ) as traffic,
+            p.landing_traffic_key,
+            case when r.host <> coalesce(p.host, '') then r.referral_traffic_key end,
+            traffic_key({'source': '(direct)', 'medium': '(none)', 'campaign': '(direct)'})
+        ) as traffic_key,
         e.device_type, e.os, e.browser
     from int_session_totals as t
     inner join int_scoped_events as e on t.first_event_id = e.event_id
@@ -47,9 +48,9 @@ select
     t.checkout_starts,
     t.page_path as landing_page,
     ch.channel,
-    t.traffic.source as source,
-    t.traffic.medium as medium,
-    t.traffic.campaign as campaign,
+    ch.source,
+    ch.medium,
+    ch.campaign,
     ch.source_category,
     t.gclid,
     t.referrer_host,
@@ -62,4 +63,4 @@ select
     i.is_first_client_of_user and t.started_at = i.first_seen_at as is_new_user
 from first_events as t
 inner join int_client_identity as i on t.client_id = i.client_id
-inner join stg_traffic_channels as ch on t.traffic = ch.traffic
+inner join stg_traffic_channels as ch on t.traffic_key = ch.traffic_key

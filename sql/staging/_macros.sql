@@ -20,3 +20,9 @@ create or replace temp macro url_param(url, name) as
         nullif(lower(trim(url_decode(replace(
             regexp_extract(url, '[?&]' || name || '=([^&#]*)', 1), '+', ' ')))), '')
     end;
+
+-- The key of a (source, medium, campaign) traffic struct: the md5 of the three, a unit separator between them, as a
+-- UUID. stg_urls, stg_traffic_channels and sessions join on it, not on the three strings: at 10 M events the join
+-- on the struct cost sessions 8 to 12 s of about 36.
+create or replace temp macro traffic_key(traffic) as
+    md5(traffic.source || chr(31) || traffic.medium || chr(31) || traffic.campaign)::uuid;

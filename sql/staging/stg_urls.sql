@@ -6,6 +6,7 @@
 -- click id (gclid, gbraid, wbraid, dclid) with a value gives google / cpc / (not set); else NULL (the referrer decides).
 -- referral_traffic: the (source, medium, campaign) of a session this URL referred from another host:
 -- <search_engine> / organic / (organic), else <host> / referral / (referral); NULL without a host.
+-- landing_traffic_key, referral_traffic_key: their keys (traffic_key), by which sessions look up their channels.
 -- search_engine: the name a referral from this host gets as an organic source (GA4's "google / organic"), from
 -- Google's source-category list (stg_source_categories): a host listed as SOURCE_CATEGORY_SEARCH is a search engine
 -- (the one of its domain name's first label when that label is listed as a search source, "yahoo" for
@@ -51,24 +52,33 @@ engines as (
     from hosts as h
     left join stg_source_categories as listed on h.host = listed.source
     left join stg_source_categories as by_label on nullif(h.label, '') = by_label.source
+),
+
+traffics as (
+    select
+        p.*,
+        e.search_engine,
+        case
+            when coalesce(p.utm_source, p.utm_medium, p.utm_campaign) is not null
+                then {'source': coalesce(p.utm_source, '(not set)'), 'medium': coalesce(p.utm_medium, '(not set)'),
+                      'campaign': coalesce(p.utm_campaign, '(not set)')}
+            when p.gclid is not null or (
+                (contains(p.url, 'braid=') or contains(p.url, 'dclid='))
+                and regexp_matches(p.url, '[?&](?:gbraid|wbraid|dclid)=[^&#]')
+            )
+                then {'source': 'google', 'medium': 'cpc', 'campaign': '(not set)'}
+        end as landing_traffic,
+        case
+            when e.search_engine is not null
+                then {'source': e.search_engine, 'medium': 'organic', 'campaign': '(organic)'}
+            when p.host is not null then {'source': p.host, 'medium': 'referral', 'campaign': '(referral)'}
+        end as referral_traffic
+    from parsed as p
+    left join engines as e on p.host = e.host
 )
 
 select
-    p.*,
-    e.search_engine,
-    case
-        when coalesce(p.utm_source, p.utm_medium, p.utm_campaign) is not null
-            then {'source': coalesce(p.utm_source, '(not set)'), 'medium': coalesce(p.utm_medium, '(not set)'),
-                  'campaign': coalesce(p.utm_campaign, '(not set)')}
-        when p.gclid is not null or (
-            (contains(p.url, 'braid=') or contains(p.url, 'dclid='))
-            and regexp_matches(p.url, '[?&](?:gbraid|wbraid|dclid)=[^&#]')
-        )
-            then {'source': 'google', 'medium': 'cpc', 'campaign': '(not set)'}
-    end as landing_traffic,
-    case
-        when e.search_engine is not null then {'source': e.search_engine, 'medium': 'organic', 'campaign': '(organic)'}
-        when p.host is not null then {'source': p.host, 'medium': 'referral', 'campaign': '(referral)'}
-    end as referral_traffic
-from parsed as p
-left join engines as e on p.host = e.host
+    *,
+    traffic_key(landing_traffic) as landing_traffic_key,
+    traffic_key(referral_traffic) as referral_traffic_key
+from traffics
