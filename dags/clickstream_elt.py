@@ -1,4 +1,4 @@
-"""clickstream_elt: one UTC day of website events, validated, loaded, modelled, reported and monitored.
+"""clickstream_elt: one UTC day of website events, validated, loaded, modelled, reported, monitored and published.
 
 Wiring only: every task calls one stage of the ``clickstream`` library
 (include/clickstream/), the same functions the ``clickstream`` CLI runs. Heavy
@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Param, chain, dag, task
+from airflow.sdk import Asset, Param, chain, dag, task
 
 from clickstream.alerts import FailureEmail
 from clickstream.pipeline import STAGES, WAREHOUSE_POOL, WAREHOUSE_STAGES
+from clickstream.published import TABLES, asset_uri
 from clickstream.settings import get_settings
 from clickstream.timetable import DailyPartitionTimetable
 
 SETTINGS = get_settings()
+# Each published table, as an outlet of the publish task: the Assets view lists them, other DAGs schedule on them.
+PUBLISHED_ASSETS = [Asset(asset_uri(SETTINGS.iceberg_namespace, table.name), group="iceberg") for table in TABLES]
 
 DOC = """
 ### clickstream_elt
@@ -27,6 +30,8 @@ Processes one **partition** (a UTC calendar day of `raw/events_YYYY-MM-DD.csv`):
 3. **transform**: SQL models in `sql/` (sessions, channels, orders, attribution, KPIs).
 4. **analyze**: HTML + Markdown report under `reports/<partition>/`.
 5. **monitor**: Great Expectations `watchdog` gate over the results.
+6. **publish**: the analysts' tables as Apache Iceberg tables, the changed days in one snapshot per table, once
+   the day's watchdog passed; each table is an Asset (`iceberg://<namespace>/<table>`) a DAG can be scheduled on.
 
 **Which day a run processes**: the `partition_date` param when given; otherwise the UTC day of the run's
 **logical date**. A scheduled run's logical date is the day before it fires (the run at 02:30 on the 25th
@@ -62,7 +67,7 @@ def _run_stage(stage: str, context: dict) -> dict:
     start_date=datetime(2025, 2, 1),
     catchup=False,
     max_active_runs=SETTINGS.max_active_runs,
-    tags=["clickstream", "elt", "duckdb"],
+    tags=["clickstream", "elt", "duckdb", "iceberg"],
     doc_md=DOC,
     default_args={
         "owner": "data-team",
@@ -93,8 +98,9 @@ def clickstream_elt():
         # Stages that write or read the warehouse hold its one-slot pool; validate does not, so that in a backfill
         # one day validates while another loads.
         pool = WAREHOUSE_POOL if stage in WAREHOUSE_STAGES else None
+        outlets = PUBLISHED_ASSETS if stage == "publish" else []
 
-        @task(task_id=stage, pool=pool, doc_md=f"Runs `clickstream.pipeline.run_stage('{stage}', ...)`.")
+        @task(task_id=stage, pool=pool, outlets=outlets, doc_md=f"Runs `clickstream.pipeline.run_stage('{stage}', ...)`.")
         def run_stage_task(**context) -> dict:
             return _run_stage(stage, context)
 

@@ -10,7 +10,6 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -70,22 +69,21 @@ AHEAD_MAX_BYTES = 64 * 1024 * 1024
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Every day through validate and load in date order; one transform of the days loaded; then every day through
-    analyze and monitor. A day's report and watchdog so see all the given files (late events of the day included),
-    and a second run over the same files finds every stage's inputs unchanged."""
+    analyze and monitor; one publish of them all. A day's report and watchdog so see all the given files (late
+    events of the day included), and a second run over the same files finds every stage's inputs unchanged."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from clickstream.partitions import discover
-    from clickstream.publish import at_the_end, publish_due
     from clickstream.warehouse import held_open
 
     run_id = _run_id()
     days = _partitions(settings, args)
     sizes = {day: sum(path.stat().st_size for path in paths) for day, paths in discover(settings.raw_dir).items()}
-    later = [("transform", days), *((stage, day) for day in days for stage in ("analyze", "monitor"))]
+    later = [("transform", days), *((stage, day) for day in days for stage in ("analyze", "monitor")),
+             ("publish", days)]  # once every watchdog passed: one snapshot per table for the run
 
-    def outcome(stage: str, partitions: date | list[date], work: Callable[[], dict[str, Any]] | None = None
-                ) -> tuple[dict[str, Any] | None, str | None]:
-        return _stage_outcome(stage, settings, partitions, run_id, args.full_refresh, work)
+    def outcome(stage: str, partitions: date | list[date]) -> tuple[dict[str, Any] | None, str | None]:
+        return _stage_outcome(stage, settings, partitions, run_id, args.full_refresh)
 
     def told(stage: str, partitions: date | list[date], result: tuple[dict[str, Any] | None, str | None]) -> bool:
         summary, failure = result
@@ -95,7 +93,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{_label(partitions)} {stage:<9} ok  {_headline(summary)}", flush=True)
         return True
 
-    with held_open(settings.warehouse_path), at_the_end(), ThreadPoolExecutor(1, "validate-ahead") as ahead:
+    with held_open(settings.warehouse_path), ThreadPoolExecutor(1, "validate-ahead") as ahead:
         next_validation: Future | None = None  # the next day's, on the thread while this day loads
         for index, day in enumerate(days):
             validation = next_validation.result() if next_validation else outcome("validate", day)
@@ -110,11 +108,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         for stage, partitions in later:
             if not told(stage, partitions, outcome(stage, partitions)):
                 return 1
-        # Every watchdog passed: the analysts' copy, once for the run (told only when made).
-        published = outcome("publish", days, lambda: publish_due(settings))
-        if published[0] is not None and published[0]["copy"] == "unchanged":
-            return 0
-        return 0 if told("publish", days, published) else 1
+    return 0
 
 
 def _label(partitions: date | list[date]) -> str:
@@ -134,8 +128,8 @@ def _stage_or_report(stage: str, settings: Settings, partitions: date | list[dat
     return summary
 
 
-def _stage_outcome(stage: str, settings: Settings, partitions: date | list[date], run_id: str, full_refresh: bool,
-                   work: Callable[[], dict[str, Any]] | None = None) -> tuple[dict[str, Any] | None, str | None]:
+def _stage_outcome(stage: str, settings: Settings, partitions: date | list[date], run_id: str, full_refresh: bool
+                   ) -> tuple[dict[str, Any] | None, str | None]:
     """``(summary, None)``, or for a known condition ``(None, the line that says it)``: what ``_stage_or_report``
     prints, kept for the caller (a stage run on a thread is told in date order)."""
     from clickstream.errors import DataError, OperationalError, Stopped
@@ -144,7 +138,7 @@ def _stage_outcome(stage: str, settings: Settings, partitions: date | list[date]
     again = f"clickstream {stage} --partition {day}" if isinstance(partitions, date) or len(partitions) == 1 else (
         f"clickstream run --start {partitions[0]} --end {partitions[-1]}")
     try:
-        return (work() if work else run_stage(stage, settings, partitions, run_id, full_refresh=full_refresh)), None
+        return run_stage(stage, settings, partitions, run_id, full_refresh=full_refresh), None
     except DataError as error:
         cause = str(error)
     except OperationalError as error:
@@ -176,7 +170,7 @@ def _disk_full(error: BaseException | None) -> str | None:
 
 def _headline(summary: dict[str, Any]) -> str:
     keys = ("rows_read", "rows_valid", "rows_quarantined", "rows_loaded", "duplicates", "status", "mode", "report",
-            "copy", "seconds", "publish_seconds")
+            "tables_published", "days_written", "bytes_written", "seconds")
     return " ".join(f"{key}={summary[key]}" for key in keys if key in summary)
 
 
@@ -267,6 +261,22 @@ def cmd_channel(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_catalog(args: argparse.Namespace, settings: Settings) -> int:
+    """The published tables: each one's current snapshot, when it was committed, its rows and data files."""
+    from clickstream.catalog import describe
+
+    rows = describe(settings)
+    if not rows:
+        print(f"No table is published in namespace {settings.iceberg_namespace} yet: run `clickstream run` first.")
+        return 0
+    print(f"{'table':<14} {'snapshot id':>20}  {'committed (UTC)':<19} {'rows':>9} {'files':>6}  snapshots")
+    for row in rows:
+        print(f"{row['table']:<14} {row['snapshot_id'] or '-':>20}  {row['committed_at'] or '-':<19} "
+              f"{row['rows']:>9} {row['files']:>6}  {row['snapshots']}")
+    print(f"Catalog namespace {settings.iceberg_namespace}; files under {settings.iceberg_warehouse_url}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from clickstream.bench import main as bench_main
 
@@ -322,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings_command.add_argument("--markdown", action="store_true", help="print the Markdown table of defaults")
     settings_command.add_argument("--write", type=Path, metavar="FILE",
                                   help="replace the table between FILE's settings-table markers (make docs)")
+    add_command("catalog", "the published Iceberg tables: current snapshot, its time, rows and files")
     channel = add_command("channel", "the source / medium and GA4 channel a landing URL and referrer get")
     channel.add_argument("url", help="the landing page's URL, with its query string (quote it in the shell)")
     channel.add_argument("--referrer", help="the referrer's URL (default: none, a direct visit)")
@@ -339,6 +350,7 @@ HANDLERS = {
     "docs": cmd_docs,
     "settings": cmd_settings,
     "channel": cmd_channel,
+    "catalog": cmd_catalog,
     **{stage: cmd_stage for stage in STAGES},
 }
 

@@ -17,7 +17,6 @@ from typing import Any
 from clickstream import gates
 from clickstream.atomic import write_text
 from clickstream.digests import code_digest, digest
-from clickstream.publish import after_watchdog
 from clickstream.settings import Settings
 from clickstream.suites import ANOMALY_FIGURES, WATCHDOG, watchdog_suite
 from clickstream.warehouse import SQL_DIR, connect, data_version
@@ -153,14 +152,12 @@ def monitor_partition(settings: Settings, day: date, run_id: str, full_refresh: 
                                                         check.description))
         gates.record(report, con, path, extra={"metrics": figures, "inputs": inputs, "state": state})
         written = write_report(con, settings, day, run_id)  # the report of the day, now with this verdict
-        published = {} if report.critical_failures else (  # the run's data is audited: analysts may see it
-            after_watchdog(con, settings.warehouse_path, settings.analytics_path))
     summary = {"partition_date": day.isoformat(), "run_id": run_id, "status": "checked", **report.summary(),
                "results_file": str(path), "report": written["report"], "checked_at": datetime.now(UTC).isoformat()}
     if report.critical_failures:
         gates.update_data_docs(settings.gx_dir)  # the on-call opens the failed run's page; passing runs: on demand
         raise gates.GateFailedError(report)
-    return {**summary, **published}
+    return summary
 
 
 def _state_digest(version: tuple | None, settings: Settings, suite: list[gates.Check]) -> str | None:

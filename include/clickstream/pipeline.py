@@ -1,4 +1,4 @@
-"""The five stages by name: the one entry point the Airflow tasks and the CLI share.
+"""The six stages by name: the one entry point the Airflow tasks and the CLI share.
 
 Each stage takes the settings, a partition date and a run id and returns a small
 JSON-able summary (the task's XCom). Stage modules are imported on use, so that
@@ -14,18 +14,19 @@ from typing import Any
 
 from clickstream.settings import Settings
 
-STAGES = ("validate", "load", "transform", "analyze", "monitor")
+STAGES = ("validate", "load", "transform", "analyze", "monitor", "publish")
 # The Airflow pool of the stages that open the warehouse: one slot, because DuckDB allows one writer at a time
 # (and no reader beside a writer of another process). validate opens it not at all (its gate results are
 # recorded by load, see gates.record_pending), so it runs outside the pool.
 WAREHOUSE_POOL = "clickstream_warehouse"
-WAREHOUSE_STAGES = ("load", "transform", "analyze", "monitor")
+WAREHOUSE_STAGES = ("load", "transform", "analyze", "monitor", "publish")  # publish reads it
 _ENTRY_POINTS = {
     "validate": ("clickstream.validate", "validate_partition"),
     "load": ("clickstream.load", "load_partition"),
     "transform": ("clickstream.transform", "transform_partition"),
     "analyze": ("clickstream.analyze", "analyze_partition"),
     "monitor": ("clickstream.monitor", "monitor_partition"),
+    "publish": ("clickstream.publish", "publish_partition"),
 }
 
 

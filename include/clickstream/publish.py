@@ -1,135 +1,128 @@
-"""Publish ``analytics.duckdb``: a read-only copy of the warehouse for analysts, after a run's last gate passed.
+"""Stage 6, publish: the analysts' tables (``clickstream.published``) as Apache Iceberg tables, by the day.
 
-DuckDB admits one writing process or any number of reading ones, never both, so an analyst holding
-``warehouse.duckdb`` open (a notebook, the DuckDB CLI, a BI tool) would stop the pipeline's stages. They open the
-copy instead. The monitor stage makes it once its watchdog gate has passed (write-audit-publish: analysts see only
-audited data), from its own connection, which keeps other writers out: a checkpoint puts every committed row in the
-file, the file is copied aside, the copy is opened and its row counts checked, and it is renamed over the last
-copy. A reader holding the last copy keeps reading it (its open file is not changed); a new connection gets the
-new one. A failure part-way leaves the last copy whole.
+Write-audit-publish: a day is published only if its latest watchdog run (in ``gate_results``) passed. Each table's
+rows are digested per day in DuckDB (row count and the sum of the rows' hashes, with the schema); the days whose
+digest differs from the one the table's current snapshot holds are rewritten, in one snapshot per table, and the
+other days are not touched, so a run's cost follows the days it changed, not the warehouse. Readers see a table's
+last snapshot until the new one is committed, then the new one whole; a reader holding a table keeps its snapshot
+(its files stay until it expires, ``CLICKSTREAM_ICEBERG_KEEP_DAYS``).
 
-The copy is made only when the warehouse changed since the last one (``publish_if_changed``), and a process that
-checks many days (``clickstream run``, inside ``at_the_end``) makes it once, after its last watchdog passed: 14
-copies of a growing file cost a 28,000-event-a-day run over a second.
+The warehouse is opened read-only: this stage writes nothing there.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from clickstream.digests import digest
-from clickstream.errors import OperationalError
-from clickstream.warehouse import data_version
+from clickstream.errors import DataError
+from clickstream.published import TABLES, PublishedTable
+from clickstream.settings import Settings
 
-# True inside ``at_the_end``: monitors leave the copy to ``publish_due``.
-_AT_THE_END = False
-
-
-class CopyMismatchError(OperationalError):
-    """The copy written aside does not hold the warehouse's rows; the last copy stays."""
+# Part of every day's digest: a change of how rows are written (this number) rewrites every day once.
+LAYOUT_VERSION = 1
+DAY_MS = 86_400_000
 
 
-def _aside(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+class NotAuditedError(DataError):
+    """The day's latest watchdog run failed, or it has none: its data may not reach the analysts."""
 
 
-def _row_counts(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, int]:
-    """Rows of every table of ``database`` (its main schema), by table name."""
-    tables = [row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
-        "AND NOT temporary ORDER BY table_name", [database]).fetchall()]
-    if not tables:
-        return {}
-    union = " UNION ALL ".join(f"SELECT '{table}', count(*) FROM \"{database}\".main.\"{table}\"" for table in tables)
-    return dict(con.execute(union).fetchall())
+def watchdog_verdicts(con: Any, days: Sequence[date]) -> dict[date, tuple[str, list[str]]]:
+    """Each day's latest watchdog run (by its time) and the critical checks it failed; days without one absent."""
+    rows = con.execute(
+        """WITH runs AS (SELECT partition_date, run_id, max(checked_at) AS checked_at FROM gate_results
+                         WHERE suite = 'watchdog' AND partition_date IN (SELECT unnest($days::DATE[])) GROUP BY ALL),
+                latest AS (SELECT partition_date, arg_max(run_id, checked_at) AS run_id FROM runs GROUP BY ALL)
+           SELECT partition_date, run_id,
+                  list(check_name ORDER BY check_name) FILTER (WHERE NOT success AND severity = 'critical')
+           FROM latest JOIN gate_results USING (partition_date, run_id) WHERE suite = 'watchdog' GROUP BY ALL""",
+        {"days": list(days)}).fetchall()
+    return {day: (run_id, failed or []) for day, run_id, failed in rows}
 
 
-def publish_copy(con: duckdb.DuckDBPyConnection, warehouse: Path, target: Path) -> dict[str, Any]:
-    """Copy the warehouse that ``con`` holds open for writing to ``target``, atomically; return what was published.
-
-    ``con`` must be the process's only connection to the warehouse, with no transaction open: its write lock keeps
-    every other process out while the file is copied, so any copy left aside is a killed publisher's.
-    """
-    started = time.perf_counter()
-    for stale in target.parent.glob(f".{target.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
-    database = con.execute("SELECT current_database()").fetchone()[0]
-    expected = _row_counts(con, database)
-    con.execute("CHECKPOINT")  # every committed row in the file itself, none left in the write-ahead log
-    aside = _aside(target)
-    try:
-        shutil.copyfile(warehouse, aside)
-        quoted = str(aside).replace("'", "''")
-        con.execute(f"ATTACH '{quoted}' AS analytics_copy (READ_ONLY)")
-        try:
-            found = _row_counts(con, "analytics_copy")
-        finally:
-            con.execute("DETACH analytics_copy")
-        if found != expected:
-            differ = sorted(name for name in expected.keys() | found.keys() if expected.get(name) != found.get(name))
-            raise CopyMismatchError(f"the analysts' copy written aside ({aside}) differs from the warehouse in "
-                                    f"{', '.join(differ)}; {target} was left as it was")
-        os.replace(aside, target)
-    except BaseException:
-        aside.unlink(missing_ok=True)
-        raise
-    return {"analytics_copy": str(target), "tables": len(expected), "rows": sum(expected.values()),
-            "publish_seconds": round(time.perf_counter() - started, 3)}
+def require_audited(con: Any, days: Sequence[date]) -> None:
+    """Raise NotAuditedError unless every day's latest watchdog run passed."""
+    verdicts = watchdog_verdicts(con, days)
+    for day in days:
+        if day not in verdicts:
+            raise NotAuditedError(f"partition {day} has no watchdog result: nothing was published; run "
+                                  f"`clickstream monitor --partition {day}` first")
+        run_id, failed = verdicts[day]
+        if failed:
+            raise NotAuditedError(f"the latest watchdog of partition {day} (run {run_id}) failed "
+                                  f"{', '.join(failed)}: nothing was published; fix the day and monitor it again")
 
 
-def _version_file(target: Path) -> Path:
-    """Beside the copy: the warehouse's data version it holds (written after the copy is in place)."""
-    return target.with_name(f"{target.name}.version")
+def day_digests(con: Any, table: PublishedTable, schema_text: str) -> dict[str, str]:
+    """The digest of each day's rows of a published table, by day (ISO date, or ``null``), computed in DuckDB."""
+    layout = digest([LAYOUT_VERSION, schema_text])
+    rows = con.execute(
+        f"""SELECT coalesce({table.day_column}::VARCHAR, 'null'), count(*), sum(hash(t))
+            FROM ({table.select}) AS t GROUP BY ALL""").fetchall()
+    return {day: digest([layout, count, str(total)]) for day, count, total in rows}
 
 
-def publish_if_changed(con: duckdb.DuckDBPyConnection, warehouse: Path, target: Path) -> dict[str, Any]:
-    """``publish_copy``, unless ``target`` already holds the warehouse at its current data version (its loads,
-    transforms and gate runs): then ``copy: unchanged`` and no copy."""
-    version = digest(data_version(con, date.max))
-    version_file = _version_file(target)
-    try:
-        unchanged = target.exists() and version_file.read_text() == version
-    except OSError:
-        unchanged = False
-    if unchanged:
-        return {"analytics_copy": str(target), "copy": "unchanged"}
-    published = publish_copy(con, warehouse, target)
-    version_file.write_text(version)
-    return {**published, "copy": "published"}
+def publish_table(con: Any, catalog: Any, namespace: str, table: PublishedTable, full_refresh: bool = False
+                  ) -> dict[str, Any]:
+    """Publish one table: its changed days (all, with ``full_refresh``) in one snapshot, or nothing if none."""
+    from clickstream import iceberg
+
+    schema = con.sql(f"{table.select} LIMIT 0").to_arrow_table().schema
+    target = iceberg.ensure_table(catalog, f"{namespace}.{table.name}", schema, table.day_column)
+    digests = day_digests(con, table, target.schema().as_arrow().to_string())
+    stored = iceberg.stored_digests(target)
+    changed = sorted(day for day in digests.keys() | stored.keys()
+                     if full_refresh or digests.get(day) != stored.get(day))
+    if not changed:
+        current = target.current_snapshot()
+        return {"status": "unchanged", "snapshot_id": current.snapshot_id if current else None}
+    rows = con.sql(f"SELECT * FROM ({table.select}) WHERE coalesce({table.day_column}::VARCHAR, 'null') "
+                   "IN (SELECT unnest($days::VARCHAR[]))", params={"days": changed}).to_arrow_table()
+    return {"status": "published", **iceberg.replace_days(target, rows, changed, digests)}
 
 
-def after_watchdog(con: duckdb.DuckDBPyConnection, warehouse: Path, target: Path) -> dict[str, Any]:
-    """What monitor does once its watchdog passed: publish the copy if the warehouse changed, or, inside
-    ``at_the_end``, leave it to ``publish_due``."""
-    if _AT_THE_END:
-        return {"analytics_copy": str(target), "copy": "at_end_of_run"}
-    return publish_if_changed(con, warehouse, target)
+def publish(settings: Settings, con: Any, full_refresh: bool = False) -> dict[str, Any]:
+    """Every published table from the warehouse that ``con`` holds, then expiry of old snapshots and the views
+    file; the summary of each table by name."""
+    from clickstream import iceberg
+    from clickstream.views import write_views
+
+    catalog = iceberg.open_catalog(settings)
+    tables = {table.name: publish_table(con, catalog, settings.iceberg_namespace, table, full_refresh)
+              for table in TABLES}
+    horizon = int(time.time() * 1000) - settings.iceberg_keep_days * DAY_MS
+    for table in TABLES:
+        loaded = catalog.load_table(f"{settings.iceberg_namespace}.{table.name}")
+        tables[table.name].update(iceberg.expire(loaded, horizon))
+    views = write_views(settings, catalog)
+    return {"tables": tables, "views": views}
 
 
-@contextmanager
-def at_the_end() -> Iterator[None]:
-    """Monitors inside leave the copy to ``publish_due``, which the caller runs once every day passed."""
-    global _AT_THE_END
-    outer, _AT_THE_END = _AT_THE_END, True
-    try:
-        yield
-    finally:
-        _AT_THE_END = outer
-
-
-def publish_due(settings: Any) -> dict[str, Any]:
-    """The copy, once, after every watchdog of a run passed (from the warehouse's connection), unless it holds the
-    warehouse as it is: a copy a failed publish left behind is made by the next run, all of whose stages skip."""
+def publish_partition(settings: Settings, day: date | Sequence[date], run_id: str, full_refresh: bool = False
+                      ) -> dict[str, Any]:
+    """The publish stage for a day (``clickstream run``: for its days): refuse unless each day's latest watchdog
+    passed, then publish what changed. ``status: skipped_unchanged`` when no table changed."""
     from clickstream.warehouse import connect
 
-    with connect(settings.warehouse_path) as con:
-        return publish_if_changed(con, settings.warehouse_path, settings.analytics_path)
+    started = time.perf_counter()
+    days = [day] if isinstance(day, date) else list(day)
+    if not settings.warehouse_path.exists():
+        raise DataError(f"no warehouse at {settings.warehouse_path}: run validate, load, transform, analyze and "
+                        "monitor first")
+    with connect(settings.warehouse_path, read_only=True) as con:
+        require_audited(con, days)
+        result = publish(settings, con, full_refresh)
+    tables = result["tables"]
+    published = [name for name, table in tables.items() if table["status"] == "published"]
+    return {"partition_date": days[0].isoformat() if len(days) == 1 else [d.isoformat() for d in days],
+            "run_id": run_id, "status": "published" if published else "skipped_unchanged",
+            "tables_published": len(published),
+            "days_written": sum(tables[name]["days_written"] for name in published),
+            "bytes_written": sum(tables[name]["bytes_written"] for name in published),
+            "snapshots_expired": sum(table.get("snapshots_expired", 0) for table in tables.values()),
+            "warehouse": settings.iceberg_warehouse_url, "namespace": settings.iceberg_namespace,
+            "views": result["views"], "tables": tables, "seconds": round(time.perf_counter() - started, 3)}

@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_EVENT_NAMES = (
@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(
-        Path("data"), description="Holds raw/, quarantine/, warehouse.duckdb, analytics.duckdb, reports/."
+        Path("data"), description="Holds raw/, quarantine/, warehouse.duckdb, reports/, and by default the published "
+        "Iceberg tables (iceberg/, iceberg_catalog.db) and analytics.duckdb (views over them)."
     )
     schedule: str = Field(
         "30 2 * * *", description="Cron schedule of the DAG, in UTC; each run processes the UTC day before it."
@@ -96,13 +97,40 @@ class Settings(BaseSettings):
     )
     outlier_order_quantile: float = Field(0.999, gt=0, lt=1, description="Warning: orders above this quantile.")
 
+    # publish: the analysts' Iceberg tables (docs/pipeline.md, Stage 6: publish)
+    iceberg_catalog_uri: str | None = Field(
+        None, description="SQLAlchemy URL of the Iceberg SQL catalog (Iceberg's JDBC catalog layout), e.g. "
+        "postgresql+psycopg2://user:password@host/iceberg; empty: the SQLite file iceberg_catalog.db in the data dir."
+    )
+    iceberg_warehouse: str | None = Field(
+        None, description="Where the tables' files go: a folder or any pyarrow filesystem URL (s3://bucket/prefix, "
+        "...); empty: iceberg/ in the data dir."
+    )
+    iceberg_namespace: str = Field("clickstream", description="The catalog namespace (database) of the tables.")
+    iceberg_keep_days: int = Field(
+        7, gt=0, description="Snapshots older than this many days expire after each publish, with the files only "
+        "they used (time travel reaches this far back)."
+    )
+    iceberg_s3_endpoint: str | None = Field(
+        None, description="S3-compatible endpoint of an s3:// warehouse (MinIO, ...); empty: AWS's."
+    )
+    iceberg_s3_region: str | None = Field(None, description="Region of an s3:// warehouse's bucket.")
+    iceberg_s3_access_key_id: str | None = Field(
+        None, description="Access key of an s3:// warehouse; empty: the AWS default chain (AWS_* variables, ...)."
+    )
+    iceberg_s3_secret_access_key: SecretStr | None = Field(
+        None, description="Secret key belonging to CLICKSTREAM_ICEBERG_S3_ACCESS_KEY_ID."
+    )
+
     # alerts
     alert_emails: str = Field("", description="Comma-separated recipients of failure emails; empty sends none.")
     alert_from_email: str = Field("clickstream-elt@localhost", description="Sender of the alert emails.")
     notify_warnings: bool = Field(False, description="Also email a summary when a gate passes with warnings.")
     airflow_base_url: str = Field("http://localhost:8080", description="Base URL of the Airflow UI, for log links.")
 
-    @field_validator("channel_group_file", "source_categories_file", mode="before")
+    @field_validator("channel_group_file", "source_categories_file", "iceberg_catalog_uri", "iceberg_warehouse",
+                     "iceberg_s3_endpoint", "iceberg_s3_region", "iceberg_s3_access_key_id",
+                     "iceberg_s3_secret_access_key", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -157,8 +185,19 @@ class Settings(BaseSettings):
 
     @cached_property
     def analytics_path(self) -> Path:
-        """The read-only copy of the warehouse for analysts, republished after each run whose watchdog passed."""
+        """For BI tools that open a DuckDB file: views over the files of each published table's current snapshot."""
         return self.data_dir / "analytics.duckdb"
+
+    @property
+    def iceberg_catalog_url(self) -> str:
+        """The catalog's SQLAlchemy URL: the setting, or the SQLite file in the data dir (an absolute path)."""
+        return self.iceberg_catalog_uri or f"sqlite:///{(self.data_dir / 'iceberg_catalog.db').resolve()}"
+
+    @property
+    def iceberg_warehouse_url(self) -> str:
+        """The tables' location: the setting (a URL, or a folder made absolute), or iceberg/ in the data dir."""
+        location = self.iceberg_warehouse or str(self.data_dir / "iceberg")
+        return location if "://" in location else Path(location).resolve().as_uri()
 
     @property
     def alert_recipients(self) -> list[str]:

@@ -47,7 +47,8 @@ def test_tasks_run_in_stage_order(dag):
         "load": ["transform"],
         "transform": ["analyze"],
         "analyze": ["monitor"],
-        "monitor": [],
+        "monitor": ["publish"],
+        "publish": [],
     }
 
 
@@ -82,7 +83,7 @@ def test_every_task_retries_has_an_owner_and_emails_on_failure(dag):
 
 
 def test_warehouse_tasks_share_the_single_slot_pool_and_validate_runs_outside_it(dag):
-    warehouse_stages = ("load", "transform", "analyze", "monitor")
+    warehouse_stages = ("load", "transform", "analyze", "monitor", "publish")
     assert {task.task_id: task.pool for task in dag.tasks} == {
         "validate": "default_pool", **dict.fromkeys(warehouse_stages, "clickstream_warehouse")}
 
@@ -90,3 +91,10 @@ def test_warehouse_tasks_share_the_single_slot_pool_and_validate_runs_outside_it
 def test_dag_is_tagged_and_documented(dag):
     assert {"clickstream", "elt"} <= set(dag.tags)
     assert "partition" in dag.doc_md
+
+
+def test_the_publish_task_has_each_published_table_as_its_asset_and_no_other_task_has_one(dag):
+    outlets = {task.task_id: [asset.uri for asset in task.outlets] for task in dag.tasks if task.outlets}
+    assert outlets == {"publish": [f"iceberg://clickstream/{name}" for name in (
+        "sessions", "orders", "order_items", "attribution", "daily_kpis", "funnel_daily", "dim_users", "load_audit",
+        "quarantine", "gate_results")]}

@@ -20,7 +20,7 @@ from clickstream.warehouse import connect
 pytestmark = pytest.mark.slow
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 DAY = date(2025, 2, 23)
-TASKS = ["validate", "load", "transform", "analyze", "monitor"]
+TASKS = ["validate", "load", "transform", "analyze", "monitor", "publish"]
 ONCALL = "oncall@example.com"
 
 
@@ -65,6 +65,16 @@ def test_a_day_of_sample_data_runs_green_and_sends_no_email(run_dag):
             truth["loaded"])
         assert con.execute("SELECT count(*) FROM monitor_results WHERE partition_date = ?", [DAY]).fetchone()[0] > 0
     assert (run_dag.data_dir / "reports" / DAY.isoformat() / "report.html").exists()
+    with connect(run_dag.data_dir / "warehouse.duckdb", read_only=True) as con:
+        sessions = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    assert published_rows(run_dag.data_dir, "sessions") == sessions > 0  # the publish task's Iceberg table
+
+
+def published_rows(data_dir: Path, table: str) -> int:
+    from clickstream.iceberg import open_catalog
+    from clickstream.settings import Settings
+
+    return open_catalog(Settings(data_dir=data_dir)).load_table(f"clickstream.{table}").scan().count()
 
 
 def test_a_broken_day_fails_the_quarantine_gate_and_emails_once(run_dag):
@@ -95,7 +105,7 @@ def test_tampered_orders_fail_the_watchdog_and_email_once(run_dag):
         assert tampered.fetchone()[0] >= 1
     # A hand edit is no load or transform: the watchdog is told to check the day again.
     state, tasks, emails = run_dag(full_refresh=True, mark_success_pattern="^(validate|load|transform|analyze)$")
-    assert (state, tasks["monitor"]) == ("failed", "failed")
+    assert (state, tasks["monitor"], tasks["publish"]) == ("failed", "failed", "upstream_failed")
     assert len(emails) == 1
     message = emails[0][1]
     assert message["Subject"] == f"[clickstream] FAILED clickstream_elt.monitor for partition {DAY}"
