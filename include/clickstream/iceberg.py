@@ -81,13 +81,15 @@ def evolve(table: Table, schema: pa.Schema) -> Table:
     """Bring the table's schema to ``schema`` by Iceberg's schema evolution: new columns added, widened types
     promoted (``union_by_name``), columns the warehouse no longer has deleted. Never a new table: readers keep its
     history. A change Iceberg cannot evolve (a narrower type) is a DataError naming the table and the column."""
+    from pyiceberg.catalog import Catalog
     from pyiceberg.exceptions import ValidationError
 
-    current = table.schema().as_arrow()
-    if current.equals(schema.remove_metadata() if schema.metadata else schema, check_metadata=False) and \
-            current.names == schema.names:
+    def shape(fields: Iterable[Any]) -> list[tuple[str, str]]:  # names and types, without Iceberg's field ids
+        return [(field.name, str(field.field_type)) for field in fields]
+
+    if shape(table.schema().fields) == shape(Catalog._convert_schema_if_needed(schema).fields):
         return table
-    gone = [name for name in current.names if name not in schema.names]
+    gone = [field.name for field in table.schema().fields if field.name not in schema.names]
     try:
         with table.update_schema() as update:
             update.union_by_name(schema)
