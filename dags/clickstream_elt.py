@@ -100,7 +100,8 @@ def clickstream_elt():
         pool = WAREHOUSE_POOL if stage in WAREHOUSE_STAGES else None
         outlets = PUBLISHED_ASSETS if stage == "publish" else []
 
-        @task(task_id=stage, pool=pool, outlets=outlets, doc_md=f"Runs `clickstream.pipeline.run_stage('{stage}', ...)`.")
+        @task(task_id=stage, pool=pool, outlets=outlets,
+              doc_md=f"Runs `clickstream.pipeline.run_stage('{stage}', ...)`.")
         def run_stage_task(**context) -> dict:
             return _run_stage(stage, context)
 

@@ -25,7 +25,7 @@ def test_run_ingests_each_partition_in_date_order_transforms_once_then_reports_m
     assert lines == ([[day, stage] for day in days for stage in ("validate", "load")]
                      + [["2025-02-23..2025-02-24", "transform"]]
                      + [[day, stage] for day in days for stage in ("analyze", "monitor")]
-                     + [["2025-02-23..2025-02-24", "publish"]])  # the analysts' copy, once every watchdog passed
+                     + [["2025-02-23..2025-02-24", "publish"]])  # the Iceberg tables, once every watchdog passed
 
 
 def test_a_failed_gate_exits_1_with_a_one_line_reason(tmp_path, capsys):

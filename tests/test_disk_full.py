@@ -80,7 +80,7 @@ def fingerprint(data: Path) -> dict[str, tuple[int, str]]:
 
 
 def published(data: Path) -> dict:
-    """What the stages publish: the tables, and the staged days, quarantine files, reports and analysts' copy (each
+    """What the stages publish: the tables, and the staged days, quarantine files, reports and the views file (each
     file by its sha256); and any file a write left aside (``.*.tmp``, ``.*.old``)."""
     return {"tables": fingerprint(data),
             "files": {str(path.relative_to(data)): hashlib.sha256(path.read_bytes()).hexdigest()

@@ -53,13 +53,13 @@ def test_a_malformed_date_says_what_is_expected():
         parse_partition("23/02/2025")
 
 
-def test_stages_are_the_five_in_order():
-    assert STAGES == ("validate", "load", "transform", "analyze", "monitor")
+def test_stages_are_the_six_in_order():
+    assert STAGES == ("validate", "load", "transform", "analyze", "monitor", "publish")
 
 
 def test_an_unknown_stage_is_refused(settings):
-    with pytest.raises(ValueError, match="unknown stage 'publish'"):
-        run_stage("publish", settings, date(2025, 2, 23), "r1")
+    with pytest.raises(ValueError, match="unknown stage 'export'"):
+        run_stage("export", settings, date(2025, 2, 23), "r1")
 
 
 @pytest.mark.parametrize("stage", STAGES)

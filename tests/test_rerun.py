@@ -33,23 +33,29 @@ def test_a_second_run_over_the_same_files_skips_every_stage_of_every_day(ran, ca
     capsys.readouterr()
     assert main(["--data-dir", str(ran.data_dir), "run"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(DAYS) * (len(STAGES) - 1) + 1  # one transform for both days
-    assert all("status=skipped_unchanged" in line for line in lines)
+    assert len(lines) == len(DAYS) * (len(STAGES) - 2) + 2  # one transform and one publish for both days
+    assert all("status=skipped_unchanged" in line for line in lines[:-1])
+    # The skipped loads each add a load_audit row ("skipped_unchanged"): that table's two days alone are published.
+    assert lines[-1].startswith(f"{DAYS[0]}..{DAYS[-1]} publish   ok  status=published tables_published=1 "
+                                "days_written=2 ")
 
 
 def test_each_skipped_stage_says_why(ran):
-    reasons = {stage: run_stage(stage, ran, FIRST, "r2")["reason"] for stage in STAGES}
+    reasons = {stage: run_stage(stage, ran, FIRST, "r2")["reason"] for stage in STAGES[:-1]}
+    assert run_stage("publish", ran, FIRST, "r2")["tables_published"] == 1  # load_audit: the skipped load's row
+    reasons["publish"] = run_stage("publish", ran, FIRST, "r3")["reason"]
     assert reasons["validate"].startswith("same files (sha256) and rules as the last passing validation")
     assert reasons["load"].startswith("same files and sha256 as the last load")
     assert reasons["transform"].startswith("no load of the partition since a transform covered it")
     assert reasons["analyze"].startswith("no load, transform or gate run since the report of run cli__")
     assert reasons["monitor"].startswith("no load or transform since the passing check of run cli__")
+    assert reasons["publish"] == "every day of every table has the digest its current snapshot holds"
 
 
 def test_full_refresh_makes_every_stage_do_its_work(ran):
     assert statuses(ran, FIRST, "r2", full_refresh=True) == {"validate": "validated", "load": "loaded",
                                                             "transform": "transformed", "analyze": "written",
-                                                            "monitor": "checked"}
+                                                            "monitor": "checked", "publish": "published"}
 
 
 def test_a_changed_file_is_validated_loaded_and_transformed_again(ran):
@@ -102,19 +108,23 @@ def test_a_report_whose_figures_did_not_change_after_a_transform_is_left_and_nee
     assert run_stage("analyze", ran, DAYS[1], "r3")["reason"].startswith("no load, transform or gate run since")
 
 
-def test_a_run_publishes_the_analysts_copy_once_after_its_last_watchdog(tmp_path, capsys):
+def test_a_run_publishes_the_iceberg_tables_once_after_its_last_watchdog(tmp_path, capsys):
     data = tmp_path / "data"
     generate(data, DAYS[0], len(DAYS), events_per_day=300, seed=3, truth=False)
     assert main(["--data-dir", str(data), "run"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[1] for line in lines[-2:]] == ["monitor", "publish"]
-    assert lines[-1].startswith(f"{DAYS[0]}..{DAYS[-1]} publish   ok  copy=published")
-    assert sum("copy=at_end_of_run" in line for line in lines) == len(DAYS)  # every monitor left it to the end
-    assert (data / "analytics.duckdb").exists()
+    assert lines[-1].startswith(f"{DAYS[0]}..{DAYS[-1]} publish   ok  status=published tables_published=10 "
+                                "days_written=")
+    assert (data / "iceberg_catalog.db").exists() and (data / "analytics.duckdb").exists()
 
 
-def test_a_run_whose_end_publish_failed_publishes_on_the_next_run(ran, capsys):
-    (ran.data_dir / "analytics.duckdb.version").unlink()  # as when the copy could not be written
+def test_a_run_whose_publish_failed_publishes_on_the_next_run(ran, capsys):
+    import shutil
+
+    shutil.rmtree(ran.data_dir / "iceberg")  # as when no table could be written
+    (ran.data_dir / "iceberg_catalog.db").unlink()
     capsys.readouterr()
     assert main(["--data-dir", str(ran.data_dir), "run"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith(f"{DAYS[0]}..{DAYS[-1]} publish   ok  copy=published")
+    assert capsys.readouterr().out.splitlines()[-1].startswith(
+        f"{DAYS[0]}..{DAYS[-1]} publish   ok  status=published tables_published=10")

@@ -71,8 +71,9 @@ def test_the_table_has_one_row_per_setting_with_its_default_as_written_in_the_en
     rows = markdown_table().splitlines()
     assert rows[:2] == ["| variable | default | meaning |", "| --- | --- | --- |"]
     assert len(rows) == 2 + len(Settings.model_fields)
-    assert rows[2] == ("| `CLICKSTREAM_DATA_DIR` | `data` | Holds raw/, quarantine/, warehouse.duckdb, "
-                       "analytics.duckdb, reports/. |")
+    assert rows[2] == ("| `CLICKSTREAM_DATA_DIR` | `data` | Holds raw/, quarantine/, warehouse.duckdb, reports/, "
+                       "and by default the published Iceberg tables (iceberg/, iceberg_catalog.db) and "
+                       "analytics.duckdb (views over them). |")
     assert "| `CLICKSTREAM_CONVERSION_EVENTS` | `checkout_completed, purchase` |" in markdown_table()
     assert "| `CLICKSTREAM_ALERT_EMAILS` | (empty) |" in markdown_table()
     assert "| `CLICKSTREAM_NOTIFY_WARNINGS` | `false` |" in markdown_table()

@@ -120,6 +120,7 @@ def publish_partition(settings: Settings, day: date | Sequence[date], run_id: st
     published = [name for name, table in tables.items() if table["status"] == "published"]
     return {"partition_date": days[0].isoformat() if len(days) == 1 else [d.isoformat() for d in days],
             "run_id": run_id, "status": "published" if published else "skipped_unchanged",
+            **({} if published else {"reason": "every day of every table has the digest its current snapshot holds"}),
             "tables_published": len(published),
             "days_written": sum(tables[name]["days_written"] for name in published),
             "bytes_written": sum(tables[name]["bytes_written"] for name in published),

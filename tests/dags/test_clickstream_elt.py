@@ -98,3 +98,21 @@ def test_the_publish_task_has_each_published_table_as_its_asset_and_no_other_tas
     assert outlets == {"publish": [f"iceberg://clickstream/{name}" for name in (
         "sessions", "orders", "order_items", "attribution", "daily_kpis", "funnel_daily", "dim_users", "load_audit",
         "quarantine", "gate_results")]}
+
+
+def test_the_readmes_downstream_dag_is_scheduled_on_a_published_table(dag):
+    import re
+
+    readme = (DAGS.parent / "README.md").read_text()
+    example = re.search(r"```python\n(@dag\(schedule=\[Asset.*?)```", readme, re.DOTALL)[1]
+    assert len(example.strip().splitlines()) == 3
+    from airflow.sdk import Asset, task
+    from airflow.sdk import dag as dag_decorator
+
+    namespace = {"Asset": Asset, "dag": dag_decorator, "task": task}
+    exec(example + "\nconsumer = kpis_consumer()\n", namespace)
+    consumer = namespace["consumer"]
+    assert [asset.uri for asset in consumer.timetable.asset_condition.objects] == [
+        "iceberg://clickstream/daily_kpis"]
+    published = {asset.uri for task_ in dag.tasks for asset in task_.outlets}
+    assert "iceberg://clickstream/daily_kpis" in published and [t.task_id for t in consumer.tasks] == ["read"]
