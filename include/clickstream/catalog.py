@@ -16,6 +16,8 @@ def describe(settings: Settings) -> list[dict[str, Any]]:
 
     from clickstream.iceberg import live_files, open_catalog
 
+    if not settings.iceberg_catalog_uri and not (settings.data_dir / "iceberg_catalog.db").exists():
+        return []  # nothing published yet, and nothing to create here
     catalog = open_catalog(settings)
     rows = []
     for published in TABLES:

@@ -37,7 +37,7 @@ def test_the_first_run_times_every_stage_of_every_day(results: dict) -> None:
         assert sorted(run["stage_seconds"]) == sorted(STAGES)
         assert all(seconds > 0 for seconds in run["stage_seconds"].values())
         assert 0 < run["startup_s"] < run["seconds"] and run["peak_rss_mb"] > 0
-        assert 0 < run["publish_s"] < run["seconds"]  # the analysts' copy, once after the last monitor
+        assert 0 < run["publish_s"] < run["seconds"]  # the Iceberg tables, once after the last monitor
         for stage in ("analyze", "monitor"):
             cost = run["per_partition"][stage]
             assert 0 < cost["mean_s"] <= cost["max_s"]

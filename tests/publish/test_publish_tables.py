@@ -205,3 +205,26 @@ def test_the_views_file_reads_each_tables_current_snapshot(published):
     assert {name: kind for name, kind in tables.items() if name != "published_snapshots"} == dict.fromkeys(
         NAMES, "VIEW")  # file names, no rows: its size does not grow with the data
     assert published.analytics_path.stat().st_size < 1_000_000
+
+
+def test_clickstream_catalog_lists_each_table_with_its_current_snapshot_and_rows(published, capsys):
+    from clickstream.cli import main
+
+    assert main(["--data-dir", str(published.data_dir), "catalog"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["table", "snapshot", "id", "committed", "(UTC)", "rows", "files", "snapshots"]
+    listed = {line.split()[0]: line.split() for line in lines[1:-1]}
+    assert list(listed) == NAMES
+    for name, fields in listed.items():
+        current = table(published, name).current_snapshot()
+        assert (int(fields[1]), int(fields[4]), fields[-1]) == (
+            current.snapshot_id, len(warehouse_rows(published, name)), "1"), name
+    assert lines[-1] == f"Catalog namespace clickstream; files under {published.iceberg_warehouse_url}"
+
+
+def test_clickstream_catalog_before_any_publish_says_how_to_get_one(tmp_path, capsys):
+    from clickstream.cli import main
+
+    assert main(["--data-dir", str(tmp_path / "data"), "catalog"]) == 0
+    assert capsys.readouterr().out == ("No table is published in namespace clickstream yet: run `clickstream run` "
+                                       "first.\n")

@@ -73,7 +73,7 @@ def summarise_run(result: dict[str, Any], partitions: int) -> dict[str, Any]:
     the sum of its ``seconds=``; analyze's and monitor's mean and worst seconds per partition."""
     parsed = parse_run(result["lines"])
     lines = [line for line in parsed if line["stage"] in STAGES]
-    publish = [line for line in parsed if line["stage"] == "publish"]  # the analysts' copy, once at the end
+    publish = [line for line in parsed if line["stage"] == "publish"]  # the Iceberg tables, once at the end
     by_stage: dict[str, list[dict[str, Any]]] = {stage: [] for stage in STAGES}
     for line in lines:
         by_stage[line["stage"]].append(line)
