@@ -18,8 +18,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-PUBLISHED = re.compile(r" publish +ok +status=(?P<status>\w+)(?: tables_published=(?P<tables>\d+) days_written=(?P<days>"
-                       r"\d+) bytes_written=(?P<bytes>\d+))? .*seconds=(?P<seconds>[\d.]+)")
+PUBLISHED = re.compile(r" publish +ok +status=(?P<status>\w+)(?: tables_published=(?P<tables>\d+) "
+                       r"days_written=(?P<days>\d+) bytes_written=(?P<bytes>\d+))? .*seconds=(?P<seconds>[\d.]+)")
 
 
 def _folder_bytes(folder: Path) -> int:
