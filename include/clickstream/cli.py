@@ -194,7 +194,8 @@ def cmd_airflow_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"clickstream: the DAG run for {failed[0].partition} failed; see {failed[0].log_path}", file=sys.stderr)
         return 1
     latest = settings.reports_dir / "latest" / "report.html"
-    print(f"\nAll {len(outcomes)} runs succeeded.\n  Report:    {latest}\n  Warehouse: {settings.warehouse_path}")
+    print(f"\nAll {len(outcomes)} runs succeeded.\n  Report:    {latest}\n  Warehouse: {settings.warehouse_path}\n"
+          f"  Tables:    {settings.iceberg_warehouse_url} (Iceberg; `clickstream catalog` lists them)")
     return 0
 
 
