@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import Asset, Param, chain, dag, task
 
 from clickstream.alerts import FailureEmail
-from clickstream.pipeline import STAGES, WAREHOUSE_POOL, WAREHOUSE_STAGES
+from clickstream.pipeline import STAGES, placement
 from clickstream.published import TABLES, asset_uri
 from clickstream.settings import get_settings
 from clickstream.timetable import DailyPartitionTimetable
@@ -95,12 +95,12 @@ def _run_stage(stage: str, context: dict) -> dict:
 )
 def clickstream_elt():
     def stage_task(stage: str):
-        # Stages that write or read the warehouse hold its one-slot pool; validate does not, so that in a backfill
-        # one day validates while another loads.
-        pool = WAREHOUSE_POOL if stage in WAREHOUSE_STAGES else None
+        # Stages that write or read the warehouse hold its one-slot pool and go to the warehouse's Celery queue;
+        # validate does neither (default pool, default queue), so that in a backfill one day validates while
+        # another loads, and its worker needs no warehouse.
         outlets = PUBLISHED_ASSETS if stage == "publish" else []
 
-        @task(task_id=stage, pool=pool, outlets=outlets,
+        @task(task_id=stage, **placement(stage, SETTINGS), outlets=outlets,
               doc_md=f"Runs `clickstream.pipeline.run_stage('{stage}', ...)`.")
         def run_stage_task(**context) -> dict:
             return _run_stage(stage, context)

@@ -6,8 +6,18 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+from factories import row, write_csv
 
-from clickstream.pipeline import STAGES, parse_partition, partition_of_run, resolve_partition, run_stage
+from clickstream.pipeline import (
+    STAGES,
+    WarehouseDirMissingError,
+    parse_partition,
+    partition_of_run,
+    placement,
+    resolve_partition,
+    run_stage,
+)
+from clickstream.settings import get_settings
 
 LOGICAL = datetime(2025, 3, 1, tzinfo=UTC)
 RUN_AFTER = datetime(2025, 3, 9, 2, 30, tzinfo=UTC)
@@ -67,3 +77,42 @@ def test_every_stage_has_its_library_function(stage):
     from clickstream.pipeline import entry_point
 
     assert entry_point(stage).__name__ == f"{stage}_partition"
+
+
+# --- where a stage runs: pool, queue, warehouse dir --------------------------------------------------------------
+
+def test_warehouse_stages_take_the_pool_and_the_warehouse_queue_and_validate_the_defaults(settings):
+    assert {stage: placement(stage, settings) for stage in STAGES} == {
+        "validate": {},
+        **dict.fromkeys(("load", "transform", "analyze", "monitor", "publish"),
+                        {"pool": "clickstream_warehouse", "queue": "warehouse"}),
+    }
+
+
+def test_the_warehouse_queue_is_a_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLICKSTREAM_WAREHOUSE_QUEUE", "duckdb-host")
+    assert placement("load", get_settings(data_dir=tmp_path)) == {"pool": "clickstream_warehouse",
+                                                                  "queue": "duckdb-host"}
+
+
+def test_a_warehouse_dir_that_is_set_holds_the_warehouse_and_the_data_dir_none(tmp_path):
+    folder = tmp_path / "warehouse"
+    folder.mkdir()
+    placed = get_settings(data_dir=tmp_path / "data", warehouse_dir=folder)
+    write_csv(placed.raw_dir / "events_2025-02-23.csv", [row(timestamp="2025-02-23T10:00:00.000Z")])
+    run_stage("validate", placed, date(2025, 2, 23), "r1")
+    assert run_stage("load", placed, date(2025, 2, 23), "r1")["rows_loaded"] == 1
+    assert placed.warehouse_path == folder / "warehouse.duckdb" and placed.warehouse_path.is_file()
+    assert sorted(path.name for path in placed.data_dir.glob("*.duckdb*")) == []
+
+
+def test_a_warehouse_stage_without_its_warehouse_dir_fails_and_creates_none(tmp_path):
+    missing = get_settings(data_dir=tmp_path / "data", warehouse_dir=tmp_path / "not-mounted")
+    write_csv(missing.raw_dir / "events_2025-02-23.csv", [row(timestamp="2025-02-23T10:00:00.000Z")])
+    assert run_stage("validate", missing, date(2025, 2, 23), "r1")["status"] == "validated"  # needs no warehouse
+    with pytest.raises(WarehouseDirMissingError, match=r"no warehouse dir .*not-mounted on .*: "
+                                                       r"CLICKSTREAM_WAREHOUSE_DIR must be a folder this machine "
+                                                       r"mounts; the warehouse stages run on the workers of the "
+                                                       r"queue 'warehouse'"):
+        run_stage("load", missing, date(2025, 2, 23), "r1")
+    assert not (tmp_path / "not-mounted").exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from clickstream.settings import TABLE_END, TABLE_START, Settings, markdown_table, with_markdown_table
+from clickstream.settings import TABLE_END, TABLE_START, Settings, get_settings, markdown_table, with_markdown_table
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 
@@ -17,9 +17,26 @@ def test_defaults_match_the_design():
     settings = Settings(_env_file=None)
     assert (settings.data_dir, settings.schedule, settings.max_quarantine_rate) == (Path("data"), "30 2 * * *", 0.05)
     assert settings.warehouse_path == Path("data/warehouse.duckdb")
+    assert (settings.warehouse_dir, settings.warehouse_queue) == (None, "warehouse")
 
 
-COMPOSE_ONLY = {"HOST_DATA_DIR"}  # read by docker-compose.yaml, not by the pipeline
+def test_the_warehouse_follows_the_data_dir_unless_it_has_a_dir_of_its_own(monkeypatch):
+    assert get_settings(data_dir=Path("/srv/shared")).warehouse_path == Path("/srv/shared/warehouse.duckdb")
+    monkeypatch.setenv("CLICKSTREAM_WAREHOUSE_DIR", "/srv/duckdb")
+    settings = get_settings(data_dir=Path("/srv/shared"))
+    assert (settings.warehouse_path, settings.raw_dir) == (Path("/srv/duckdb/warehouse.duckdb"),
+                                                           Path("/srv/shared/raw"))
+
+
+def test_an_empty_warehouse_dir_or_queue_in_the_environment(monkeypatch):
+    monkeypatch.setenv("CLICKSTREAM_WAREHOUSE_DIR", "")
+    assert Settings(_env_file=None).warehouse_dir is None  # as .env.example writes it: the data dir
+    monkeypatch.setenv("CLICKSTREAM_WAREHOUSE_QUEUE", "")
+    with pytest.raises(ValidationError, match="warehouse_queue"):
+        Settings(_env_file=None)
+
+
+COMPOSE_ONLY = {"HOST_DATA_DIR", "HOST_WAREHOUSE_DIR"}  # read by docker-compose.yaml, not by the pipeline
 
 
 def test_every_setting_is_documented_in_env_example():
@@ -71,9 +88,11 @@ def test_the_table_has_one_row_per_setting_with_its_default_as_written_in_the_en
     rows = markdown_table().splitlines()
     assert rows[:2] == ["| variable | default | meaning |", "| --- | --- | --- |"]
     assert len(rows) == 2 + len(Settings.model_fields)
-    assert rows[2] == ("| `CLICKSTREAM_DATA_DIR` | `data` | Holds raw/, quarantine/, warehouse.duckdb, reports/, "
-                       "and by default the published Iceberg tables (iceberg/, iceberg_catalog.db) and "
-                       "analytics.duckdb (views over them). |")
+    assert rows[2] == ("| `CLICKSTREAM_DATA_DIR` | `data` | Holds raw/, staging/, quarantine/, reports/, "
+                       "warehouse.duckdb unless CLICKSTREAM_WAREHOUSE_DIR says otherwise, and by default the "
+                       "published Iceberg tables (iceberg/, iceberg_catalog.db) and analytics.duckdb (views over "
+                       "them). |")
+    assert rows[3].startswith("| `CLICKSTREAM_WAREHOUSE_DIR` | (empty) | Holds warehouse.duckdb")
     assert "| `CLICKSTREAM_CONVERSION_EVENTS` | `checkout_completed, purchase` |" in markdown_table()
     assert "| `CLICKSTREAM_ALERT_EMAILS` | (empty) |" in markdown_table()
     assert "| `CLICKSTREAM_NOTIFY_WARNINGS` | `false` |" in markdown_table()

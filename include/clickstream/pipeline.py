@@ -7,17 +7,20 @@ importing this module (as the DAG file does) stays cheap.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from importlib import import_module
 from typing import Any
 
+from clickstream.errors import OperationalError
 from clickstream.settings import Settings
 
 STAGES = ("validate", "load", "transform", "analyze", "monitor", "publish")
 # The Airflow pool of the stages that open the warehouse: one slot, because DuckDB allows one writer at a time
 # (and no reader beside a writer of another process). validate opens it not at all (its gate results are
-# recorded by load, see gates.record_pending), so it runs outside the pool.
+# recorded by load, see gates.record_pending), so it runs outside the pool, and on the default Celery queue: only
+# the workers of the warehouse queue (CLICKSTREAM_WAREHOUSE_QUEUE) need the warehouse file.
 WAREHOUSE_POOL = "clickstream_warehouse"
 WAREHOUSE_STAGES = ("load", "transform", "analyze", "monitor", "publish")  # publish reads it
 _ENTRY_POINTS = {
@@ -28,6 +31,29 @@ _ENTRY_POINTS = {
     "monitor": ("clickstream.monitor", "monitor_partition"),
     "publish": ("clickstream.publish", "publish_partition"),
 }
+
+
+class WarehouseDirMissingError(OperationalError):
+    """CLICKSTREAM_WAREHOUSE_DIR names a folder this machine does not have: the stage runs on the wrong worker."""
+
+
+def placement(stage: str, settings: Settings) -> dict[str, str]:
+    """The Airflow task arguments that put a stage where it can run: the warehouse stages in the warehouse's
+    one-slot pool and on its Celery queue; validate (nothing given) in the default pool, on the default queue."""
+    if stage in WAREHOUSE_STAGES:
+        return {"pool": WAREHOUSE_POOL, "queue": settings.warehouse_queue}
+    return {}
+
+
+def require_warehouse_dir(settings: Settings) -> None:
+    """A warehouse dir that is set must exist. A warehouse stage on a worker that does not mount it (a task sent
+    to the wrong queue, a command run in the wrong container) then fails, instead of creating an empty warehouse of
+    its own that no other stage sees."""
+    folder = settings.warehouse_dir
+    if folder is not None and not folder.is_dir():
+        raise WarehouseDirMissingError(
+            f"no warehouse dir {folder} on {socket.gethostname()}: CLICKSTREAM_WAREHOUSE_DIR must be a folder "
+            f"this machine mounts; the warehouse stages run on the workers of the queue {settings.warehouse_queue!r}")
 
 
 def entry_point(stage: str) -> Callable[..., dict[str, Any]]:
@@ -43,7 +69,10 @@ def run_stage(stage: str, settings: Settings, day: date | Sequence[date], run_id
     """Run one stage for one partition (transform: or several) and return its summary. A stage whose inputs are
     unchanged since it last ran returns ``status: skipped_unchanged`` and why; ``full_refresh`` makes every stage
     do its work again."""
-    return entry_point(stage)(settings, day, run_id, full_refresh=full_refresh)
+    function = entry_point(stage)
+    if stage in WAREHOUSE_STAGES:
+        require_warehouse_dir(settings)
+    return function(settings, day, run_id, full_refresh=full_refresh)
 
 
 def parse_partition(text: str) -> date:

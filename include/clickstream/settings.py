@@ -36,8 +36,19 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(
-        Path("data"), description="Holds raw/, quarantine/, warehouse.duckdb, reports/, and by default the published "
-        "Iceberg tables (iceberg/, iceberg_catalog.db) and analytics.duckdb (views over them)."
+        Path("data"), description="Holds raw/, staging/, quarantine/, reports/, warehouse.duckdb unless "
+        "CLICKSTREAM_WAREHOUSE_DIR says otherwise, and by default the published Iceberg tables (iceberg/, "
+        "iceberg_catalog.db) and analytics.duckdb (views over them)."
+    )
+    warehouse_dir: Path | None = Field(
+        None, description="Holds warehouse.duckdb (and DuckDB's spill folder); empty: the data dir. When set it "
+        "must exist, so that a stage on a host or worker without it fails instead of starting an empty warehouse "
+        "(docs/deployment.md, Workers on two hosts)."
+    )
+    warehouse_queue: str = Field(
+        "warehouse", min_length=1, description="Celery queue of the stages that open the warehouse (load, "
+        "transform, analyze, monitor, publish); validate runs on Airflow's default queue. Executors without "
+        "queues (LocalExecutor, `make run`) ignore it."
     )
     schedule: str = Field(
         "30 2 * * *", description="Cron schedule of the DAG, in UTC; each run processes the UTC day before it."
@@ -128,8 +139,8 @@ class Settings(BaseSettings):
     notify_warnings: bool = Field(False, description="Also email a summary when a gate passes with warnings.")
     airflow_base_url: str = Field("http://localhost:8080", description="Base URL of the Airflow UI, for log links.")
 
-    @field_validator("channel_group_file", "source_categories_file", "iceberg_catalog_uri", "iceberg_warehouse",
-                     "iceberg_s3_endpoint", "iceberg_s3_region", "iceberg_s3_access_key_id",
+    @field_validator("warehouse_dir", "channel_group_file", "source_categories_file", "iceberg_catalog_uri",
+                     "iceberg_warehouse", "iceberg_s3_endpoint", "iceberg_s3_region", "iceberg_s3_access_key_id",
                      "iceberg_s3_secret_access_key", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -181,7 +192,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def warehouse_path(self) -> Path:
-        return self.data_dir / "warehouse.duckdb"
+        return (self.warehouse_dir or self.data_dir) / "warehouse.duckdb"
 
     @cached_property
     def analytics_path(self) -> Path:

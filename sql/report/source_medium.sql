@@ -2,27 +2,16 @@
 -- it (one per pair under the default channel group, whose rules read the campaign only for Shopping and
 -- cross-network campaigns: a pair split by its campaigns is one row per channel). Orders by order date, credited to
 -- the source / medium of the session they were placed in.
-with facts as (
-    select source, medium, channel, 1 as sessions, cast(converted as integer) as converted, 0 as orders, 0 as revenue
-    from sessions
-    where session_date between cast($start as date) and cast($end as date)
-    union all
-    select s.source, s.medium, s.channel, 0, 0, 1, o.revenue
-    from orders as o
-    inner join sessions as s on o.session_id = s.session_id
-    where o.order_date between cast($start as date) and cast($end as date)
-),
-
-pairs as (
+with pairs as (
     select
         source,
         medium,
         channel,
         sum(sessions) as sessions,
-        sum(converted) as converted_sessions,
+        sum(converted_sessions) as converted_sessions,
         sum(orders) as orders,
         sum(revenue) as revenue
-    from facts
+    from window_facts(cast($start as date), cast($end as date))
     group by source, medium, channel
 )
 

@@ -88,6 +88,13 @@ def test_warehouse_tasks_share_the_single_slot_pool_and_validate_runs_outside_it
         "validate": "default_pool", **dict.fromkeys(warehouse_stages, "clickstream_warehouse")}
 
 
+def test_warehouse_tasks_go_to_the_warehouse_queue_and_validate_to_the_default_one(dag):
+    # "default": Airflow's [operators] default_queue, the queue of the compose stack's airflow-worker.
+    warehouse_stages = ("load", "transform", "analyze", "monitor", "publish")  # publish reads the warehouse
+    assert {task.task_id: task.queue for task in dag.tasks} == {
+        "validate": "default", **dict.fromkeys(warehouse_stages, "warehouse")}
+
+
 def test_dag_is_tagged_and_documented(dag):
     assert {"clickstream", "elt"} <= set(dag.tags)
     assert "partition" in dag.doc_md

@@ -55,8 +55,8 @@ def test_every_airflow_container_builds_the_celery_app_from_the_config_module():
     services = compose()["services"]
     assert {name: environment(services[name]).get("AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS")
             for name in services if name.startswith("airflow-")} == dict.fromkeys(
-        ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker", "airflow-triggerer",
-         "airflow-init"), "celery_config.CELERY_CONFIG")
+        ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
+         "airflow-worker-warehouse", "airflow-triggerer", "airflow-init"), "celery_config.CELERY_CONFIG")
 
 
 def test_the_module_is_found_in_the_airflow_homes_config_folder(worker):

@@ -35,11 +35,14 @@ from deploy_files import (
 from clickstream.local_airflow import WAREHOUSE_POOL
 
 INFRASTRUCTURE = {"postgres", "redis", "mailpit"}
-AIRFLOW = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker", "airflow-triggerer"}
+WORKERS = {"airflow-worker", "airflow-worker-warehouse"}
+AIRFLOW = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", *WORKERS}
 ONE_SHOT = {"airflow-init"}
 # Host folders the stack writes and git ignores: docker creates them on `up` and airflow-init hands them to
 # AIRFLOW_UID, so a fresh clone need not have them.
-GENERATED = {"logs", "data"}
+GENERATED = {"logs", "data", "warehouse"}
+DATA, WAREHOUSE = "/opt/airflow/data", "/opt/airflow/warehouse"
+CATALOG_URI = "postgresql+psycopg2://airflow:airflow@postgres/iceberg"
 SECRETS = {"AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY", "AIRFLOW_ADMIN_PASSWORD"}
 
 
@@ -110,7 +113,8 @@ def test_airflow_services_start_once_init_succeeded_on_a_healthy_database_and_br
 
 
 def test_workers_wait_for_the_execution_api(services):
-    assert services["airflow-worker"]["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"
+    for name in WORKERS:
+        assert services[name]["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy", name
 
 
 def test_every_variable_the_compose_file_reads_is_in_env_example():
@@ -150,13 +154,77 @@ def test_named_volumes_are_declared(services):
             assert is_bind(source) or source in declared, source
 
 
+def mounts(service: dict) -> dict[str, tuple[str, str]]:
+    """Target -> (source, mode) of a service's volumes; mode "rw" unless the spec says ":ro"."""
+    found = {}
+    for spec in service.get("volumes", []):
+        source, target = short_volume(spec)
+        found[target] = (source, "ro" if spec.endswith(":ro") else "rw")
+    return found
+
+
 def test_every_airflow_container_mounts_the_project_and_one_shared_data_dir(services):
     project = {"/opt/airflow/" + folder for folder in ("dags", "plugins", "include", "sql", "config", "logs")}
     for name in AIRFLOW | ONE_SHOT:
-        mounts = dict(reversed(short_volume(spec)) for spec in services[name]["volumes"])
+        mounted = mounts(services[name])
         data_dir = environment(services[name])["CLICKSTREAM_DATA_DIR"]
-        assert project <= set(mounts), name
-        assert mounts[data_dir] == "./data", name
+        assert project <= set(mounted), name
+        assert mounted[data_dir] == ("./data", "rw"), name
+
+
+def test_the_two_workers_consume_the_default_and_the_warehouse_queue(services):
+    # `airflow celery worker` without --queues consumes [operators] default_queue, "default"; the DAG sends
+    # validate there and the warehouse stages to CLICKSTREAM_WAREHOUSE_QUEUE (tests/dags).
+    assert command_text(services["airflow-worker"]) == "celery worker"
+    assert command_text(services["airflow-worker-warehouse"]) == "celery worker --queues warehouse"
+    assert {name: environment(services[name])["CLICKSTREAM_WAREHOUSE_QUEUE"] for name in AIRFLOW | ONE_SHOT} == (
+        dict.fromkeys(AIRFLOW | ONE_SHOT, "warehouse"))
+
+
+def test_the_warehouse_queue_is_one_setting_for_the_dag_and_its_worker():
+    renamed = compose({**example_env(), "CLICKSTREAM_WAREHOUSE_QUEUE": "duckdb"})["services"]
+    assert command_text(renamed["airflow-worker-warehouse"]) == "celery worker --queues duckdb"
+    assert environment(renamed["airflow-dag-processor"])["CLICKSTREAM_WAREHOUSE_QUEUE"] == "duckdb"
+
+
+def test_only_the_warehouse_worker_runs_with_the_warehouse_mounted(services):
+    holders = {name: mounts(service)[WAREHOUSE] for name, service in services.items() if WAREHOUSE in mounts(service)}
+    # airflow-init: the one-shot that creates the folder and hands it to AIRFLOW_UID, then exits before the rest start.
+    assert holders == {"airflow-worker-warehouse": ("./warehouse", "rw"), "airflow-init": ("./warehouse", "rw")}
+    assert {name: environment(services[name])["CLICKSTREAM_WAREHOUSE_DIR"] for name in AIRFLOW | ONE_SHOT} == (
+        dict.fromkeys(AIRFLOW | ONE_SHOT, WAREHOUSE))
+
+
+def test_the_warehouse_folder_is_not_inside_the_shared_data_dir(services):
+    warehouse = mounts(services["airflow-worker-warehouse"])
+    assert not WAREHOUSE.startswith(DATA + "/")
+    assert (ROOT / warehouse[WAREHOUSE][0]).resolve() != (ROOT / warehouse[DATA][0]).resolve()
+    moved = compose({**example_env(), "CLICKSTREAM_HOST_WAREHOUSE_DIR": "/srv/duckdb"})["services"]
+    assert mounts(moved["airflow-worker-warehouse"])[WAREHOUSE] == ("/srv/duckdb", "rw")
+
+
+def test_the_warehouse_worker_mounts_what_the_other_airflow_containers_mount_and_the_warehouse(services):
+    common = mounts(services["airflow-worker"])
+    assert mounts(services["airflow-worker-warehouse"]) == {**common, WAREHOUSE: ("./warehouse", "rw")}
+    assert mounts(services["airflow-init"]) == {**common, WAREHOUSE: ("./warehouse", "rw")}
+    assert all(mounts(services[name]) == common for name in AIRFLOW - {"airflow-worker-warehouse"})
+
+
+def test_the_warehouse_worker_is_checked_and_stopped_like_the_default_one(services):
+    default, warehouse = services["airflow-worker"], services["airflow-worker-warehouse"]
+    assert warehouse["healthcheck"] == default["healthcheck"]
+    assert environment(warehouse)["DUMB_INIT_SETSID"] == "0"
+    assert warehouse["restart"] == "always"
+
+
+def test_every_airflow_container_names_the_iceberg_catalog_on_the_stacks_postgres(services):
+    assert {name: environment(services[name])["CLICKSTREAM_ICEBERG_CATALOG_URI"] for name in AIRFLOW | ONE_SHOT} == (
+        dict.fromkeys(AIRFLOW | ONE_SHOT, CATALOG_URI))
+
+
+def test_init_creates_the_catalogs_database_from_the_same_setting(services):
+    assert '/entrypoint python -m clickstream.databases "${CLICKSTREAM_ICEBERG_CATALOG_URI}"' in command_text(
+        services["airflow-init"])
 
 
 def test_airflow_containers_share_the_secrets_and_the_execution_api(services):
@@ -209,7 +277,7 @@ def test_init_migrates_the_database_and_hands_the_written_folders_to_airflow_uid
     init = services["airflow-init"]
     script = command_text(init)
     assert "airflow db migrate" in script
-    assert re.search(r'chown -R "\d+:0" /opt/airflow/logs /opt/airflow/data\b', script)
+    assert re.search(r'chown -R "\d+:0" /opt/airflow/logs /opt/airflow/data /opt/airflow/warehouse\n', script)
     assert init["user"] == "0:0"
 
 
@@ -245,4 +313,6 @@ def test_the_config_folder_holds_the_airflow_cfg_the_containers_read(services):
 
 def test_published_ports_listen_on_this_machine_only_by_default(services):
     published = {name: service["ports"] for name, service in services.items() if service.get("ports")}
-    assert published == {"airflow-apiserver": ["127.0.0.1:8080:8080"], "mailpit": ["127.0.0.1:8025:8025"]}
+    # PostgreSQL: for readers of the Iceberg catalog on the host; 5432 is often a PostgreSQL of the host's own.
+    assert published == {"airflow-apiserver": ["127.0.0.1:8080:8080"], "mailpit": ["127.0.0.1:8025:8025"],
+                         "postgres": ["127.0.0.1:5433:5432"]}

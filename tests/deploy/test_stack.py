@@ -6,7 +6,9 @@ names the compose file uses, since no registry is reachable.
 The stack runs from a copy of the project in a temporary folder (its own .env, data/ and logs/), as the compose
 project ``clickstream-deploy-test``, its ports published on free ports of 127.0.0.1. Every request goes to
 127.0.0.1. The tests run in order, each on the state the previous left, like a person's session: start, trigger
-a day, read its report, break a day, backfill, restart, scale the workers, tear down.
+a day, read its report, break a day, backfill, restart, scale the workers, tear down. Two Celery workers run
+the tasks: ``airflow-worker`` validate (the default queue), ``airflow-worker-warehouse`` the stages that open the
+warehouse (the warehouse queue), which lives in the project's ``warehouse/`` folder that only that worker mounts.
 
 A failed step says which service or check failed: the services that are not healthy (or the failed task of a
 run) with the tail of their log. The containers' and the tasks' logs of a failed run are kept under
@@ -34,7 +36,7 @@ from polling import poll
 from smtp_sink import free_port
 
 from clickstream.local_airflow import DAG_ID
-from clickstream.pipeline import STAGES
+from clickstream.pipeline import STAGES, WAREHOUSE_STAGES
 
 pytestmark = [
     pytest.mark.deploy,
@@ -51,7 +53,9 @@ BROKEN = date(2025, 3, 15)  # most client ids blank
 # yesterday, or the day before until 02:30 UTC. Both have a small file, so that run succeeds and mails nobody.
 SCHEDULED = [datetime.now(UTC).date() - timedelta(days=n) for n in (2, 1)]
 SERVICES = ("postgres", "redis", "mailpit", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-            "airflow-triggerer", "airflow-worker")
+            "airflow-triggerer", "airflow-worker", "airflow-worker-warehouse")
+WORKERS = ("airflow-worker", "airflow-worker-warehouse")
+DEFAULT_QUEUE, WAREHOUSE_QUEUE = "default", "warehouse"  # Airflow's [operators] default_queue; .env.example's
 ARTIFACTS = ROOT / "test-artifacts" / "deploy"
 DURATIONS = ARTIFACTS / "task-durations.json"  # the triggered day's tasks, kept whether the run passes or fails
 RUN_TIMEOUT = 600
@@ -85,6 +89,7 @@ class Stack:
     folder: Path
     web_port: int
     mail_port: int
+    postgres_port: int
     password: str = ""
     DIAGNOSIS = "docker compose ps:"  # how diagnosis() begins, so that a report holds it once (conftest.py)
 
@@ -95,6 +100,15 @@ class Stack:
     @property
     def data_dir(self) -> Path:
         return self.folder / "data"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        """CLICKSTREAM_HOST_WAREHOUSE_DIR as .env.example sets it: mounted by the warehouse worker only."""
+        return self.folder / "warehouse"
+
+    def database_url(self, database: str) -> str:
+        """A database of the stack's PostgreSQL as the host reaches it (published on 127.0.0.1)."""
+        return f"postgresql+psycopg2://airflow:airflow@127.0.0.1:{self.postgres_port}/{database}"
 
     def compose(self, *args: str, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess[str]:
         """`docker compose ARGS` in the project's folder, as a user types it."""
@@ -170,9 +184,15 @@ class Stack:
             return f"(no log of {task_id} under logs/)"
         return "\n".join(logs[-1].read_text(errors="replace").splitlines()[-lines:])
 
-    def preloads(self) -> list[tuple[str, int]]:
-        """Each preload line the workers logged (clickstream.warm): what was imported in how long, and by which pid."""
-        log = self.compose("logs", "--no-color", "airflow-worker").stdout
+    def container(self, service: str) -> str:
+        """The hostname of a service's one container, as Airflow records it of the tasks it ran: its short id."""
+        ids = self.compose("ps", "--quiet", service).stdout.split()
+        assert len(ids) == 1, f"{service}: {len(ids)} containers"
+        return ids[0][:12]
+
+    def preloads(self, service: str = "airflow-worker") -> list[tuple[str, int]]:
+        """Each preload line a worker logged (clickstream.warm): what was imported in how long, and by which pid."""
+        log = self.compose("logs", "--no-color", service).stdout
         return [(what, int(pid)) for what, pid in re.findall(r"clickstream preload: (.+?) \(pid (\d+)\)", log)]
 
     def keep_logs(self) -> None:
@@ -197,7 +217,7 @@ def project_copy(target: Path) -> None:
             shutil.copy2(source, target / name)
 
 
-def fill_env(folder: Path, web_port: int, mail_port: int) -> str:
+def fill_env(folder: Path, web_port: int, mail_port: int, postgres_port: int) -> str:
     """`cp .env.example .env` and the secrets, the way the README says; returns the admin password."""
     shutil.copy(folder / ".env.example", folder / ".env")
     readme = (ROOT / "README.md").read_text()
@@ -206,6 +226,7 @@ def fill_env(folder: Path, web_port: int, mail_port: int) -> str:
     text = (folder / ".env").read_text()
     text = text.replace("AIRFLOW_WEB_ADDRESS=127.0.0.1:8080", f"AIRFLOW_WEB_ADDRESS=127.0.0.1:{web_port}")
     text = text.replace("MAILPIT_WEB_ADDRESS=127.0.0.1:8025", f"MAILPIT_WEB_ADDRESS=127.0.0.1:{mail_port}")
+    text = text.replace("POSTGRES_ADDRESS=127.0.0.1:5433", f"POSTGRES_ADDRESS=127.0.0.1:{postgres_port}")
     text = text.replace("CLICKSTREAM_AIRFLOW_BASE_URL=http://localhost:8080",
                         f"CLICKSTREAM_AIRFLOW_BASE_URL=http://127.0.0.1:{web_port}")
     (folder / ".env").write_text(text)
@@ -233,8 +254,8 @@ def generate_days(data_dir: Path) -> None:
 def stack(tmp_path_factory, request) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("compose-project")
     project_copy(folder)
-    stack = Stack(folder, free_port(), free_port())
-    stack.password = fill_env(folder, stack.web_port, stack.mail_port)
+    stack = Stack(folder, free_port(), free_port(), free_port())
+    stack.password = fill_env(folder, stack.web_port, stack.mail_port, stack.postgres_port)
     generate_days(stack.data_dir)
     shutil.rmtree(ARTIFACTS, ignore_errors=True)  # an earlier failed run's logs
     stack.compose("down", "--volumes", "--remove-orphans", check=False)  # what an earlier, killed run left
@@ -271,7 +292,7 @@ def idle(stack: Stack, api: httpx.Client) -> None:
 def warehouse(stack: Stack, sql: str, params: list | None = None) -> list[tuple]:
     from clickstream.warehouse import connect
 
-    with connect(stack.data_dir / "warehouse.duckdb", read_only=True, lock_timeout_s=60) as con:
+    with connect(stack.warehouse_dir / "warehouse.duckdb", read_only=True, lock_timeout_s=60) as con:
         return con.execute(sql, params or []).fetchall()
 
 
@@ -297,6 +318,17 @@ def failed_tasks(stack: Stack, api: httpx.Client, run_id: str) -> str:
 def task_instances(api: httpx.Client, run_id: str) -> dict[str, dict[str, Any]]:
     listing = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
     return {ti["task_id"]: ti for ti in listing}
+
+
+def placed(instances: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Task -> (queue, hostname) of a run's task instances: where each one ran."""
+    return {task: (ti["queue"], ti["hostname"]) for task, ti in instances.items()}
+
+
+def expected_placement(validate_on: str, warehouse_on: str) -> dict[str, tuple[str, str]]:
+    """validate on the default queue's worker, every warehouse stage on the warehouse queue's."""
+    return {stage: (WAREHOUSE_QUEUE, warehouse_on) if stage in WAREHOUSE_STAGES else (DEFAULT_QUEUE, validate_on)
+            for stage in STAGES}
 
 
 def backfill(stack: Stack, api: httpx.Client, days: list[date]) -> list[dict[str, Any]]:
@@ -341,6 +373,8 @@ def test_1b_the_worker_preloaded_its_libraries_before_it_started_its_pool(stack,
     # by Airflow's supervisor.
     preloads = stack.preloads()
     assert len(preloads) == 1 and "great_expectations" in preloads[0][0], preloads  # one worker, started once
+    warehouse_preloads = stack.preloads("airflow-worker-warehouse")  # the same settings: monitor's gate needs GX
+    assert len(warehouse_preloads) == 1 and "great_expectations" in warehouse_preloads[0][0], warehouse_preloads
     found = stack.compose("exec", "-T", "airflow-worker", "python", "-c", POOL_PROBE, str(preloads[0][1]))
     processes = json.loads(found.stdout.strip().splitlines()[-1])
     warm = {"duckdb": True, "scipy": True, "polars": False}  # scipy: Great Expectations; polars is left to the tasks
@@ -348,6 +382,29 @@ def test_1b_the_worker_preloaded_its_libraries_before_it_started_its_pool(stack,
     # Airflow's default [celery] worker_concurrency: 16 pool processes.
     assert (processes["pool"], processes["unreadable"]) == (dict.fromkeys(processes["pool"], warm), [])
     assert len(processes["pool"]) == 16
+
+
+def test_1c_the_warehouse_folder_is_mounted_by_the_warehouse_worker_only(stack, api):
+    # "warehouse/" in the project's folder (CLICKSTREAM_HOST_WAREHOUSE_DIR), created by airflow-init for AIRFLOW_UID;
+    # the default worker has no /opt/airflow/warehouse at all, so a warehouse stage sent there would fail at once.
+    probe = "import os; print(os.path.isdir('/opt/airflow/warehouse'), os.access('/opt/airflow/warehouse', os.W_OK))"
+    seen = {service: stack.compose("exec", "-T", service, "python", "-c", probe).stdout.split()
+            for service in ("airflow-worker", "airflow-worker-warehouse", "airflow-apiserver")}
+    assert seen == {"airflow-worker": ["False", "False"], "airflow-worker-warehouse": ["True", "True"],
+                    "airflow-apiserver": ["False", "False"]}
+    assert stack.warehouse_dir.is_dir()
+
+
+def test_1d_init_created_the_iceberg_catalogs_database_which_the_host_reaches(stack, api):
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(stack.database_url("iceberg"))
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
+                         dbname=url.database, connect_timeout=10) as con:
+        assert con.execute("SELECT current_database(), current_user").fetchone() == ("iceberg", "airflow")
+    init_log = stack.compose("logs", "--no-color", "airflow-init").stdout
+    assert "database iceberg: created" in init_log or "database iceberg: exists" in init_log, init_log[-2000:]
 
 
 def seconds(start: str, end: str) -> float:
@@ -374,7 +431,7 @@ def record_durations(api: httpx.Client, run: dict[str, Any], instances: dict[str
     return record
 
 
-def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(stack, api, capsys):
+def test_2_a_triggered_day_runs_on_the_worker_of_each_queue_and_lands_in_the_warehouse(stack, api, capsys):
     assert DAG_ID in [dag["dag_id"] for dag in api.get("/api/v2/dags").json()["dags"]]
     assert api.patch(f"/api/v2/dags/{DAG_ID}", json={"is_paused": False}).status_code == 200  # "switch it on"
     response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns",
@@ -392,13 +449,14 @@ def test_2_a_triggered_day_runs_on_the_celery_worker_and_lands_in_the_warehouse(
               + f"; tasks {durations['task_seconds']:.1f} s, run {durations['run_seconds']:.1f} s"
               + (f" (beside {', '.join(durations['runs_beside'])})" if durations["runs_beside"] else "")
               + f"; in {DURATIONS}")
-    worker = stack.compose("ps", "--quiet", "airflow-worker").stdout.strip()[:12]  # a container's hostname
-    assert {task: ti["hostname"] for task, ti in instances.items()} == dict.fromkeys(STAGES, worker)
+    assert placed(instances) == expected_placement(stack.container("airflow-worker"),
+                                                   stack.container("airflow-worker-warehouse"))
     idle(stack, api)
     assert audited(stack, [run_id]) == {run_id: [TRIGGERED]}
     expected = truth(stack, TRIGGERED)
     assert warehouse(stack, "SELECT sum(rows_loaded) FROM load_audit WHERE run_id = ?", [run_id]) == [(expected,)]
     assert warehouse(stack, "SELECT count(*) FROM raw_events WHERE partition_date = ?", [TRIGGERED]) == [(expected,)]
+    assert not (stack.data_dir / "warehouse.duckdb").exists()  # the shared data dir holds no warehouse
 
 
 def test_3_the_report_is_served_to_signed_in_users_only(stack, api):
@@ -432,10 +490,16 @@ def test_4_a_broken_day_fails_at_validate_without_retries_and_mails_the_oncall_o
     assert "quarantine_rate" in new[0]["HTML"] + new[0]["Text"]
 
 
-def test_5_a_backfill_in_the_scheduler_container_processes_the_days_it_names(stack, api):
+def test_5_a_backfill_validates_on_one_worker_and_runs_the_warehouse_stages_on_the_other(stack, api, capsys):
     runs = backfill(stack, api, BACKFILL)
     assert sorted((logical_day(run), run["state"]) for run in runs) == [(day, "success") for day in BACKFILL], (
         "\n".join(failed_tasks(stack, api, run["dag_run_id"]) for run in runs))
+    expected = expected_placement(stack.container("airflow-worker"), stack.container("airflow-worker-warehouse"))
+    seen = {run["dag_run_id"]: placed(task_instances(api, run["dag_run_id"])) for run in runs}
+    with capsys.disabled():
+        for run_id, tasks in sorted(seen.items()):
+            print(f"\n{run_id}: " + ", ".join(f"{task} {queue}@{host}" for task, (queue, host) in tasks.items()))
+    assert seen == {run["dag_run_id"]: expected for run in runs}
     idle(stack, api)
     assert audited(stack, [run["dag_run_id"] for run in runs]) == {run["dag_run_id"]: [logical_day(run)]
                                                                     for run in runs}
@@ -466,8 +530,13 @@ def test_7_two_workers_backfill_with_one_warehouse_writer_at_a_time(stack):
             (day, "success") for day in SCALED_BACKFILL], "\n".join(failed_tasks(stack, api, run["dag_run_id"])
                                                                    for run in runs)
         instances = [ti for run in runs for ti in task_instances(api, run["dag_run_id"]).values()]
+    default_workers = {container[:12] for container in stack.compose("ps", "--quiet", "airflow-worker").stdout.split()}
+    warehouse_worker = stack.container("airflow-worker-warehouse")
+    assert {(ti["task_id"], ti["queue"], ti["hostname"] in default_workers, ti["hostname"] == warehouse_worker)
+            for ti in instances} == {(stage, WAREHOUSE_QUEUE, False, True) if stage in WAREHOUSE_STAGES
+                                     else (stage, DEFAULT_QUEUE, True, False) for stage in STAGES}
     spans = sorted((ti["start_date"], ti["end_date"]) for ti in instances if ti["pool"] == "clickstream_warehouse")
-    assert len(spans) == 4 * len(SCALED_BACKFILL)
+    assert len(spans) == len(WAREHOUSE_STAGES) * len(SCALED_BACKFILL)
     overlapping = [(a, b) for a, b in zip(spans, spans[1:], strict=False) if b[0] < a[1]]
     assert overlapping == []
 

@@ -8,10 +8,11 @@ shares the compose file's settings: one JWT secret, one API secret key, one Fern
 URL on the API server, SimpleAuthManager's ``admin`` user with a passwords file.
 
 Test-only differences from compose, each for isolation or speed on a small machine: ports are free ports on
-127.0.0.1, the Celery queue and worker name are unique (a Redis shared with other runs never hands our tasks
-to another worker), the worker and the triggerer run without their log servers (those listen on every
-interface; the API server reads the task logs from the shared AIRFLOW_HOME instead), the API server runs one
-worker process, the scheduler loops faster, DAGs start unpaused, and the DAG's cron fires at midnight UTC
+127.0.0.1, the Celery queues and worker name are unique (a Redis shared with other runs never hands our tasks
+to another worker), one worker consumes both the default and the warehouse queue, the worker and the triggerer
+run without their log servers (those listen on every interface; the API server reads the task logs from the
+shared AIRFLOW_HOME instead), the API server runs one worker process, the scheduler loops faster, DAGs start
+unpaused, and the DAG's cron fires at midnight UTC
 (``SCHEDULE``): with ``catchup=False`` the unpaused DAG starts its latest due run at once, which always
 processes yesterday (UTC), the day ``scheduled_day`` names.
 """
@@ -132,6 +133,7 @@ class AirflowServices:
                         "fernet": Fernet.generate_key().decode()}
         self.redis_db = 1 + int(secrets.token_hex(2), 16) % 15  # db 0 stays free for the machine's other users
         self.queue = f"clickstream-it-{self.suffix}"
+        self.warehouse_queue = f"{self.queue}-warehouse"  # CLICKSTREAM_WAREHOUSE_QUEUE: one worker takes both
         self.side_ports = [free_port() for _ in range(3)]  # scheduler health, worker logs, triggerer logs
 
     @property
@@ -173,6 +175,7 @@ class AirflowServices:
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self.side_ports[1]),  # unused: --skip-serve-logs
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(self.side_ports[2]),
             "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.queue,
+            "CLICKSTREAM_WAREHOUSE_QUEUE": self.warehouse_queue,
             # Speed on a 2-core machine.
             "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__CORE__PARALLELISM": "4",  # LocalExecutor: 4 worker processes, not 32 (one pool slot anyway)
@@ -207,7 +210,8 @@ class AirflowServices:
             "triggerer": [airflow, "triggerer"],
         }
         if self.executor == "CeleryExecutor":
-            commands["celery-worker"] = [airflow, "celery", "worker", "--queues", self.queue, "--concurrency", "2",
+            queues = f"{self.queue},{self.warehouse_queue}"
+            commands["celery-worker"] = [airflow, "celery", "worker", "--queues", queues, "--concurrency", "2",
                                          "--celery-hostname", f"{self.database}@%h", "--skip-serve-logs"]
         # Task and trigger logs are files under AIRFLOW_HOME/logs, which the API server reads directly: no log
         # server (it would listen on every interface, its host is not configurable).
@@ -251,7 +255,7 @@ class AirflowServices:
             self._database_created = False
 
     def _forget_queue(self) -> None:
-        """Delete what Celery left in Redis for our queue (a shared Redis keeps no trace of the test)."""
+        """Delete what Celery left in Redis for our queues (a shared Redis keeps no trace of the test)."""
         try:
             import redis
 
@@ -261,7 +265,7 @@ class AirflowServices:
                 client.delete(*keys)
             # Messages a stopped worker had taken but not acknowledged (kombu keeps them for redelivery).
             for tag, message in client.hgetall("unacked").items():
-                if f'"routing_key": "{self.queue}"'.encode() in message:
+                if any(f'"routing_key": "{queue}"'.encode() in message for queue in (self.queue, self.warehouse_queue)):
                     client.hdel("unacked", tag)
                     client.zrem("unacked_index", tag)
             if set(client.scan_iter()) <= {b"_kombu.binding_deadlines"}:  # kombu's bookkeeping, if only ours
