@@ -29,7 +29,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
+import iceberg_on_host
 import pytest
 from deploy_files import ROOT
 from polling import poll
@@ -37,6 +39,8 @@ from smtp_sink import free_port
 
 from clickstream.local_airflow import DAG_ID
 from clickstream.pipeline import STAGES, WAREHOUSE_STAGES
+from clickstream.published import TABLES, asset_uri
+from clickstream.settings import Settings
 
 pytestmark = [
     pytest.mark.deploy,
@@ -503,6 +507,33 @@ def test_5_a_backfill_validates_on_one_worker_and_runs_the_warehouse_stages_on_t
     idle(stack, api)
     assert audited(stack, [run["dag_run_id"] for run in runs]) == {run["dag_run_id"]: [logical_day(run)]
                                                                     for run in runs}
+
+
+# Per day: rows and sums a table's copy must keep, read from the warehouse and from the published Iceberg table.
+DAY_FIGURES = {
+    "sessions": "SELECT session_date, count(*), sum(events), sum(revenue) FROM {} GROUP BY 1 ORDER BY 1",
+    "orders": "SELECT order_date, count(*), sum(revenue) FROM {} GROUP BY 1 ORDER BY 1",
+}
+
+
+def test_5b_the_published_tables_read_from_the_host_equal_the_warehouse_and_each_run_is_an_asset_event(stack, api):
+    idle(stack, api)
+    namespace = Settings.model_fields["iceberg_namespace"].default  # compose leaves it at its default
+    catalog = iceberg_on_host.open_catalog(stack.database_url("iceberg"), stack.data_dir)
+    for table in TABLES:
+        published = catalog.load_table(f"{namespace}.{table.name}").scan().to_arrow()
+        assert published.num_rows == warehouse(stack, f"SELECT count(*) FROM {table.name}")[0][0], table.name
+        if table.name in DAY_FIGURES:
+            assert (duckdb.sql(DAY_FIGURES[table.name].format("published")).fetchall()
+                    == warehouse(stack, DAY_FIGURES[table.name].format(table.name))), table.name
+    successful = [run["dag_run_id"] for run in api.get(f"/api/v2/dags/{DAG_ID}/dagRuns",
+                                                       params={"state": "success", "limit": 100}).json()["dag_runs"]]
+    events = api.get("/api/v2/assets/events", params={"source_dag_id": DAG_ID, "source_task_id": "publish",
+                                                      "limit": 1000}).json()["asset_events"]
+    published_by = {(event["uri"], event["source_run_id"]) for event in events}
+    missing = [(asset_uri(namespace, table.name), run_id) for run_id in successful for table in TABLES
+               if (asset_uri(namespace, table.name), run_id) not in published_by]
+    assert len(successful) >= 1 + len(BACKFILL) and missing == []
 
 
 def test_6_restart_and_down_then_up_keep_the_warehouse_reports_and_run_history(stack, api):
