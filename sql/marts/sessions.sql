@@ -17,6 +17,11 @@
 -- unique_key: session_id
 -- First events come from int_scoped_events, whose URLs are parsed here for the sessions' first events only: in an
 -- incremental run it holds the in-scope clients' events, where stg_events would scan every partition in range.
+-- Join order: the inner joins (totals, identity, first event) first, the lookups after, so that DuckDB joins the
+-- identity to the narrow totals, not to the wide joined rows (with identity joined last it chose the latter, and
+-- that join cost three times as much at 10 M events). The channel is a left join: every traffic_key is in
+-- stg_traffic_channels by construction, and a session without one fails the watchdog's critical
+-- sessions_have_a_channel instead of vanishing.
 with first_events as (
     select
         t.*,
@@ -27,8 +32,10 @@ with first_events as (
             case when r.host <> coalesce(p.host, '') then r.referral_traffic_key end,
             traffic_key({'source': '(direct)', 'medium': '(none)', 'campaign': '(direct)'})
         ) as traffic_key,
-        e.device_type, e.os, e.browser
+        e.device_type, e.os, e.browser,
+        i.user_id, i.is_first_client_of_user and t.started_at = i.first_seen_at as is_new_user
     from int_session_totals as t
+    inner join int_client_identity as i on t.client_id = i.client_id
     inner join int_scoped_events as e on t.first_event_id = e.event_id
     left join stg_urls as p on e.page_url = p.url
     left join stg_urls as r on e.referrer = r.url
@@ -37,7 +44,7 @@ with first_events as (
 select
     md5(t.client_id || '|' || t.first_event_id::varchar)::uuid as session_id,
     t.client_id,
-    i.user_id,
+    t.user_id,
     t.started_at,
     t.ended_at,
     cast(t.started_at as date) as session_date,
@@ -60,7 +67,6 @@ select
     t.orders > 0 as converted,
     t.orders,
     t.revenue,
-    i.is_first_client_of_user and t.started_at = i.first_seen_at as is_new_user
+    t.is_new_user
 from first_events as t
-inner join int_client_identity as i on t.client_id = i.client_id
-inner join stg_traffic_channels as ch on t.traffic_key = ch.traffic_key
+left join stg_traffic_channels as ch on t.traffic_key = ch.traffic_key
