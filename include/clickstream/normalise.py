@@ -1,4 +1,4 @@
-"""The event contract as vectorised Polars expressions: one pass over a whole file.
+"""The event contract as vectorised Polars expressions: one pass over a batch of rows.
 
 Same rules as ``clickstream.contract`` (the reference); ``tests/test_normalise.py``
 proves the two agree on every row, good and bad. event_data is JSON, which Polars
@@ -8,140 +8,26 @@ gives the contract's canonical text, otherwise by the contract's own functions.
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 import polars as pl
 
 from clickstream.contract import (
-    BAD_ENCODING,
     COLUMNS,
-    MALFORMED_ROW,
     NULL_EVENT_DATA,
     REASON_CODES,
-    REQUIRED_COLUMNS,
     TIMESTAMP_PATTERN,
     TRIM_CHARS,
     WINDOW_DAYS,
     canonical_json,
-    normalise_header,
     parse_event_data,
     parse_revenue,
     too_deep,
 )
-from clickstream.errors import DataError
 
-LINE_COLUMN = "source_line"
-# Polars renames a repeated header name ``x`` to ``x_duplicated_0``, ``x_duplicated_1``, ...
-_DUPLICATE_SUFFIX = re.compile(r"_duplicated_\d+$")
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
-
-
-class RejectedFileError(DataError):
-    """A file that cannot be read as the contract's columns: nothing of it is loaded."""
-
-
-# One field of a line: quoted ("" inside is a quote) or not (no comma; a quote only after its first character);
-# neither holds a control character other than tab. ``\r`` may end the line (CRLF files).
-_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-_FIELD = rf'(?:"(?:[^"{_CONTROL}]|"")*"|[^,"\r{_CONTROL}][^,\r{_CONTROL}]*|)'
-_HAS_CONTROL = rf"[{_CONTROL}]|\r."
-
-
-def _row_pattern(fields: int) -> str:
-    return rf"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}\r?$"
-
-
-class RawFile(NamedTuple):
-    """A file's rows in contract columns, its unknown extra columns, and its lines that are not rows."""
-
-    rows: pl.DataFrame  # LINE_COLUMN and the seven columns, as text
-    extra_columns: list[str]
-    malformed: pl.DataFrame  # LINE_COLUMN, reason (MALFORMED_ROW or BAD_ENCODING), raw_line
-
-
-def data_lines(data: bytes) -> pl.DataFrame:
-    """A file's data lines (the header's excluded): LINE_COLUMN, ``text`` (bytes that are not UTF-8 shown as
-    U+FFFD) and ``utf8`` (whether the line's bytes are UTF-8).
-
-    Polars splits the lines when the file is UTF-8 without the byte it is told to split fields on; otherwise
-    Python decodes and splits the whole file, and a line is UTF-8 when its decoded text encodes back to its bytes.
-    """
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    text: pl.Series | None = None
-    if b"\x01" not in data:
-        try:
-            text = pl.read_csv(data, has_header=False, separator="\x01", quote_char=None, infer_schema=False,
-                               new_columns=["text"], empty_string_is_null=False, raise_if_empty=False)["text"]
-        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
-            text = None
-    if text is not None and text.len() == lines:
-        frame = text.to_frame().with_columns(utf8=pl.lit(True))
-    else:
-        split = data.split(b"\n")[:lines]
-        frame = pl.DataFrame({"text": data.decode("utf-8", "replace").split("\n")[:lines],
-                              "_bytes": pl.Series(split, dtype=pl.Binary)})
-        frame = frame.with_columns(utf8=pl.col("text").cast(pl.Binary) == pl.col("_bytes")).drop("_bytes")
-    return (frame.slice(1)  # line 1 is the header
-            .with_row_index(LINE_COLUMN, offset=2).with_columns(pl.col(LINE_COLUMN).cast(pl.Int64)))
-
-
-def _malformed(lines: pl.DataFrame, fields: int) -> tuple[pl.Series, pl.DataFrame]:
-    """Which lines are rows of ``fields`` fields, and the others with their reason and text."""
-    lines = lines.with_columns(_ok=pl.col("utf8") & pl.col("text").str.contains(_row_pattern(fields)))
-    encoding = ~pl.col("utf8") | pl.col("text").str.contains(_HAS_CONTROL)
-    bad = lines.filter(~pl.col("_ok")).select(
-        LINE_COLUMN,
-        reason=pl.when(encoding).then(pl.lit(BAD_ENCODING)).otherwise(pl.lit(MALFORMED_ROW)),
-        raw_line=pl.col("text").str.strip_suffix("\r"),
-    )
-    return lines["_ok"], bad
-
-
-def read_raw(path: Path) -> RawFile:
-    """A file's rows as text in contract columns, with their line numbers, its unknown extra columns, and its
-    lines that are not rows.
-
-    Headers are normalised (BOM, spaces, case, camelCase), any order; a file missing a required column, or
-    naming one twice, raises ``RejectedFileError`` naming the file and the columns. One physical line is one
-    row: a line with more or fewer fields than the header, or whose quote is not closed on it, is set aside as
-    ``malformed_row``; one that is not UTF-8 or holds a control character as ``bad_encoding``; the other lines
-    are read as if it were not there.
-    """
-    data = path.read_bytes()
-    try:
-        header = pl.read_csv(data, infer_schema=False, n_rows=0, encoding="utf8-lossy").columns
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
-        raise RejectedFileError(f"{path}: not a readable CSV file: {error}") from error
-    names = [normalise_header(_DUPLICATE_SUFFIX.sub("", name)) for name in header]
-    missing = [column for column in REQUIRED_COLUMNS if column not in names]
-    if missing:
-        raise RejectedFileError(f"{path}: missing required column(s) {', '.join(missing)} (header: {header})")
-    duplicated = sorted({name for name in names if names.count(name) > 1 and name in COLUMNS})
-    if duplicated:
-        original = [_DUPLICATE_SUFFIX.sub("", name) for name in header]
-        raise RejectedFileError(f"{path}: column(s) {', '.join(duplicated)} appear more than once in the header "
-                                f"{original} (after normalisation); which one holds the values cannot be told")
-    lines = data_lines(data)
-    ok, malformed = _malformed(lines, len(header))
-    if malformed.height:  # read only the well-formed lines, under the header
-        body = b"\n".join(lines.filter(ok)["text"].cast(pl.Binary).to_list())  # UTF-8 lines: their own bytes
-        first = data.split(b"\n", 1)[0]
-        frame = pl.read_csv(first + b"\n" + body, infer_schema=False, truncate_ragged_lines=False)
-        numbers = lines.filter(ok)[LINE_COLUMN]
-    else:
-        frame = pl.read_csv(data, infer_schema=False, truncate_ragged_lines=False)
-        numbers = lines[LINE_COLUMN]
-    if frame.height != numbers.len():
-        raise RejectedFileError(f"{path}: {frame.height} rows read from {numbers.len()} well-formed lines; "
-                                "the file's quoting could not be told apart")
-    extra = [original for original, name in zip(frame.columns, names, strict=True) if name not in COLUMNS]
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True))).with_columns(numbers.alias(LINE_COLUMN))
-    optional = [pl.lit(None, dtype=pl.String).alias(column) for column in COLUMNS if column not in names]
-    return RawFile(frame.with_columns(optional).select(LINE_COLUMN, *COLUMNS), extra, malformed)
 
 
 def _cleaned(raw: pl.DataFrame) -> pl.DataFrame:

@@ -14,7 +14,9 @@ import os
 import shutil
 import socket
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,7 +28,15 @@ from clickstream.atomic import replace_with
 from clickstream.contract import COLUMNS, REJECTED_FILE, TRIM_CHARS
 from clickstream.digests import code_digest, digest
 from clickstream.errors import DataError
-from clickstream.normalise import LINE_COLUMN, RejectedFileError, apply_contract, data_lines, read_raw
+from clickstream.normalise import apply_contract
+from clickstream.rawfile import (
+    LINE_COLUMN,
+    RejectedFileError,
+    file_chunks,
+    line_numbers,
+    read_chunk,
+    read_header,
+)
 from clickstream.settings import Settings
 from clickstream.suites import QUARANTINE, quarantine_suite
 
@@ -37,7 +47,7 @@ MIN_ROW_GROUP = 10_000
 VALID_DIR = "valid"  # staging/D/valid/part-NNNNN.parquet
 MANIFEST = "manifest.json"  # staging/D/manifest.json: the validation's summary, every staged part named
 # The modules whose code decides a validation's outcome (with the settings and the suite: ``definition``).
-VALIDATION_CODE = ("contract.py", "normalise.py", "validate.py", "suites.py", "useragents.py")
+VALIDATION_CODE = ("contract.py", "normalise.py", "rawfile.py", "validate.py", "suites.py", "useragents.py")
 NORMALISED_COLUMNS = ("source_file", LINE_COLUMN, "client_id", "page_url", "referrer", "event_at", "event_name",
                       "event_data", "user_agent")
 
@@ -63,28 +73,89 @@ def staging_dir(settings: Settings, day: date) -> Path:
     return settings.staging_dir / day.isoformat()
 
 
-def _read_partition(paths: list[Path]) -> tuple[pl.DataFrame, list[dict[str, Any]], pl.DataFrame]:
-    """All rows of a partition's files as text, tagged with their file; what was learnt of each file; and the
-    lines that are not rows (malformed or badly encoded), in the quarantine's columns."""
-    frames, files, malformed = [], [], []
+class _RejectedLate(Exception):  # a signal to validate again, not an error anyone sees
+    """A file found unreadable after some of its rows were batched: validate again with it rejected."""
+
+    def __init__(self, file: str, message: str) -> None:
+        super().__init__(message)
+        self.file, self.message = file, message
+
+
+def _partition_rows(paths: list[Path], files: list[dict[str, Any]], malformed: list[pl.DataFrame],
+                    rejected: dict[str, str]) -> Iterator[pl.DataFrame]:
+    """A partition's rows as text, tagged with their file, a chunk of lines at a time (``rawfile.CHUNK_BYTES``).
+
+    Fills ``files`` with what was learnt of each file and ``malformed`` with its lines that are not rows
+    (malformed or badly encoded); ``rejected`` names the files already known unreadable (by file name), whose
+    data lines are counted, not read.
+    """
     for path in paths:
-        info: dict[str, Any] = {"file": path.name, "rejected": None, "extra_columns": []}
-        try:
-            raw = read_raw(path)
-            frame, info["extra_columns"], required_ok = raw.rows, raw.extra_columns, True
-            malformed.append(raw.malformed.with_columns(source_file=pl.lit(path.name)))
-        except RejectedFileError as error:
-            info["rejected"] = str(error)
-            frame, required_ok = _rows_of_rejected(path), False
-        info["rows"] = frame.height + (malformed[-1].height if required_ok else 0)  # physical data lines
-        frames.append(frame.with_columns(
-            source_file=pl.lit(path.name),
-            file_has_required_columns=pl.lit(required_ok),
-        ))
+        info: dict[str, Any] = {"file": path.name, "rejected": rejected.get(path.name), "extra_columns": []}
         files.append(info)
-    lines = (pl.concat(malformed) if malformed else pl.DataFrame(schema={
-        LINE_COLUMN: pl.Int64, "reason": pl.String, "raw_line": pl.String, "source_file": pl.String}))
-    return pl.concat(frames, how="vertical"), files, _as_quarantined(lines)
+        header = None
+        if info["rejected"] is None:
+            first, chunks = file_chunks(path)
+            try:
+                header = read_header(path, first)
+            except RejectedFileError as error:
+                info["rejected"] = str(error)
+            del first
+        rows, bad = 0, []
+        if header is None:
+            for numbers in line_numbers(path):
+                rows += numbers.len()
+                yield _tagged(numbers.to_frame().select(
+                    LINE_COLUMN, **{column: pl.lit(None, dtype=pl.String) for column in COLUMNS}), path, False)
+        else:
+            info["extra_columns"] = header.extra_columns()
+            for first_line, data in chunks:
+                try:
+                    chunk = read_chunk(path, header, data, first_line)
+                except RejectedFileError as error:
+                    raise _RejectedLate(path.name, str(error)) from error
+                rows += chunk.rows.height + chunk.malformed.height
+                bad.append(chunk.malformed)
+                yield _tagged(chunk.rows, path, True)
+            malformed.append(pl.concat([_NO_LINES, *bad]).with_columns(source_file=pl.lit(path.name)))
+        info["rows"] = rows  # physical data lines
+
+
+def _tagged(rows: pl.DataFrame, path: Path, required_ok: bool) -> pl.DataFrame:
+    return rows.with_columns(source_file=pl.lit(path.name), file_has_required_columns=pl.lit(required_ok))
+
+
+_NO_LINES = pl.DataFrame(schema={LINE_COLUMN: pl.Int64, "reason": pl.String, "raw_line": pl.String})
+_NO_ROWS = pl.DataFrame(schema={LINE_COLUMN: pl.Int64, **dict.fromkeys(COLUMNS, pl.String),
+                                "source_file": pl.String, "file_has_required_columns": pl.Boolean})
+
+
+def _batches(frames: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, int]]:
+    """The rows of ``frames`` in batches of exactly ``BATCH_ROWS`` (the last one fewer; one empty batch for a day
+    without rows), each with the size of the row groups its staged part is written in.
+
+    DuckDB reads a row group per thread: a day of one batch is staged in STAGED_ROW_GROUPS groups so that load
+    reads it on every core (70,000 rows: 0.26 -> 0.12 s); a larger day keeps one group per batch, which read
+    fastest. The group size depends on the day's rows, so the first batches wait until either the day ends or
+    it has enough rows that every batch is one group (then the day's own figure would give the same files).
+    """
+    batch_rows = BATCH_ROWS
+    row_group: int | None = None
+    pending: list[pl.DataFrame] = []
+    held = 0
+    for frame in frames:
+        pending.append(frame)
+        held += frame.height
+        if row_group is None and held > STAGED_ROW_GROUPS * (batch_rows - 1):
+            row_group = max(MIN_ROW_GROUP, batch_rows)
+        while row_group is not None and held >= batch_rows:
+            rows = pl.concat(pending, rechunk=False)
+            pending, held = [rows.slice(batch_rows)], held - batch_rows
+            yield rows.slice(0, batch_rows).rechunk(), row_group
+    rows = pl.concat(pending, rechunk=False) if pending else _NO_ROWS
+    if row_group is None:
+        row_group = max(MIN_ROW_GROUP, -(-rows.height // STAGED_ROW_GROUPS))
+    for offset in range(0, max(rows.height, 1), batch_rows):
+        yield rows.slice(offset, batch_rows).rechunk(), row_group
 
 
 def _as_quarantined(lines: pl.DataFrame) -> pl.DataFrame:
@@ -95,12 +166,6 @@ def _as_quarantined(lines: pl.DataFrame) -> pl.DataFrame:
         **{column: pl.lit(None, dtype=pl.String) for column in COLUMNS},
         raw_line=pl.col("raw_line"),
     )
-
-
-def _rows_of_rejected(path: Path) -> pl.DataFrame:
-    """A rejected file's data lines (all text, no contract columns), so the gate can count them."""
-    lines = data_lines(path.read_bytes())
-    return lines.select(LINE_COLUMN, **{column: pl.lit(None, dtype=pl.String) for column in COLUMNS})
 
 
 def _agent_flags(agents: pl.Series) -> pl.DataFrame:
@@ -118,6 +183,10 @@ def _agent_flags(agents: pl.Series) -> pl.DataFrame:
         },
         schema={"user_agent": pl.String, "_is_bot": pl.Boolean, "_unparsed": pl.Boolean},
     )
+
+
+def _concat_flags(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat(frames) if frames else _agent_flags(pl.Series([], dtype=pl.String))
 
 
 def gate_figures(tally: dict[str, int], agent_rows: pl.DataFrame, flags: pl.DataFrame,
@@ -197,30 +266,53 @@ def _check_batch(batch: pl.DataFrame, part: int, day: date, settings: Settings, 
            .select("source_file", pl.col(LINE_COLUMN).alias("line_number"), "reason", "reasons",
                    *(pl.col(f"raw_{column}").alias(column) for column in COLUMNS),
                    raw_line=pl.lit(None, dtype=pl.String)))
-    return CheckedBatch({"file": name, "rows": valid.height}, bad, checked.group_by("user_agent").len(),
-                        checked.height - valid.height, checked["referrer"].null_count())
+    return CheckedBatch({"file": name, "rows": valid.height}, _compacted(bad),
+                        _compacted(checked.group_by("user_agent").len()), checked.height - valid.height,
+                        checked["referrer"].null_count())
 
 
-def _check_in_batches(raw: pl.DataFrame, day: date, settings: Settings,
-                      folder: Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
-    """Apply the contract ``BATCH_ROWS`` rows at a time, writing each batch's valid rows to ``folder/valid/``.
+def _compacted(frame: pl.DataFrame) -> pl.DataFrame:
+    """A copy of ``frame`` that holds only its own text. Polars' strings are views into the buffers of the
+    column they were filtered or grouped from: a batch's few quarantined rows kept as they are would keep all of
+    its text alive, and memory would grow with the file again (4,000,000 events: 2.2 GB instead of 1.1)."""
+    buffer = frame.write_ipc(None)
+    buffer.seek(0)
+    return pl.read_ipc(buffer)
 
-    The contract's working columns cost about twice the raw text; batches keep them to a slice.
+
+def _check_in_batches(frames: Iterator[pl.DataFrame], day: date, settings: Settings, folder: Path,
+                      on_checked: Callable[[CheckedBatch], None]) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int],
+                                                                          list[dict[str, Any]]]:
+    """Apply the contract to ``frames`` ``BATCH_ROWS`` rows at a time, writing each batch's valid rows to
+    ``folder/valid/``, and hand each checked batch, in order, to ``on_checked``.
+
+    The contract's working columns cost about twice the raw text; batches keep them to a slice, and the file is
+    read a chunk at a time while they are checked, so that memory follows the chunk, not the file.
     ``CONTRACT_THREADS`` batches run at once: much of the contract is single-threaded work per column
-    (and the JSON of event_data is Python), so two batches keep both cores busy. Polars writes each
-    batch's file itself: streaming them into one file through pyarrow cost three times as much (its
-    string layout is converted). Returns the quarantined rows, rows per user agent, the counts the gate
-    needs, and the part files written (name, rows, bytes).
+    (and the JSON of event_data is Python), so two batches keep both cores busy; no more are read ahead than
+    are checked. Polars writes each batch's file itself: streaming them into one file through pyarrow cost three
+    times as much (its string layout is converted). Returns the quarantined rows, rows per user agent, the counts
+    the gate needs, and the part files written (name, rows, bytes).
     """
     (folder / VALID_DIR).mkdir(parents=True)
-    offsets = range(0, max(raw.height, 1), BATCH_ROWS)
-    # DuckDB reads a row group per thread: a day of one batch is staged in STAGED_ROW_GROUPS groups so that load
-    # reads it on every core (70,000 rows: 0.26 -> 0.12 s); a larger day keeps one group per batch, which read fastest.
-    row_group = max(MIN_ROW_GROUP, -(-raw.height // STAGED_ROW_GROUPS))
+    checked: list[CheckedBatch] = []
+    rows = 0
+
+    def collect(future: Future[CheckedBatch]) -> None:
+        checked.append(future.result())
+        on_checked(checked[-1])
+
     with ThreadPoolExecutor(max_workers=CONTRACT_THREADS) as pool:
-        checked = list(pool.map(lambda part, offset: _check_batch(raw.slice(offset, BATCH_ROWS), part, day, settings,
-                                                                  folder, row_group), range(len(offsets)), offsets))
-    tally = {"rows": raw.height, "quarantined": sum(batch.quarantined_count for batch in checked),
+        running: deque[Future[CheckedBatch]] = deque()
+        for part, (batch, row_group) in enumerate(_batches(frames)):
+            rows += batch.height
+            running.append(pool.submit(_check_batch, batch, part, day, settings, folder, row_group))
+            del batch
+            if len(running) > CONTRACT_THREADS:
+                collect(running.popleft())
+        while running:
+            collect(running.popleft())
+    tally = {"rows": rows, "quarantined": sum(batch.quarantined_count for batch in checked),
              "null_referrer": sum(batch.null_referrers for batch in checked)}
     agents = pl.concat([batch.agent_rows for batch in checked]).group_by("user_agent").agg(pl.col("len").sum())
     staged = [{**batch.staged, "bytes": (folder / VALID_DIR / batch.staged["file"]).stat().st_size}
@@ -345,9 +437,29 @@ def _validate_into(out: Path, settings: Settings, day: date, run_id: str,
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate-background") as background:
         digests = [background.submit(sha256_of, path) for path in paths]
         gate_ready = background.submit(gates.prepare, QUARANTINE, suite, settings.gx_dir)
-        raw, files, malformed = _read_partition(paths)
-        flags = background.submit(_agent_flags, raw["user_agent"])
-        quarantined, agent_rows, tally, staged = _check_in_batches(raw, day, settings, out)
+        flags: list[Future[pl.DataFrame]] = []
+        classified = pl.Series("user_agent", [], dtype=pl.String)
+
+        def classify_new_agents(batch: CheckedBatch) -> None:  # each distinct agent once, beside the contract
+            nonlocal classified
+            agents = batch.agent_rows["user_agent"].drop_nulls()
+            new = agents.filter(~agents.is_in(classified.implode()))
+            if new.len():
+                classified = pl.concat([classified, new])
+                flags.append(background.submit(_agent_flags, new))
+
+        rejected: dict[str, str] = {}
+        while True:
+            files: list[dict[str, Any]] = []
+            lines: list[pl.DataFrame] = []
+            try:
+                quarantined, agent_rows, tally, staged = _check_in_batches(
+                    _partition_rows(paths, files, lines, rejected), day, settings, out, classify_new_agents)
+                break
+            except _RejectedLate as late:  # its rows are counted from the start, as a file rejected by its header
+                rejected[late.file] = late.message
+                shutil.rmtree(out / VALID_DIR)
+        malformed = _as_quarantined(pl.concat([_NO_LINES.with_columns(source_file=pl.lit(None, pl.String)), *lines]))
         quarantined = pl.concat([quarantined, malformed]).sort("source_file", "line_number")
         tally = {**tally, "rows": tally["rows"] + malformed.height,
                  "quarantined": tally["quarantined"] + malformed.height}
@@ -356,7 +468,7 @@ def _validate_into(out: Path, settings: Settings, day: date, run_id: str,
         quarantine_csv = settings.quarantine_dir / f"{day}.csv"
         replace_with(quarantine_csv, quarantined.with_columns(reasons=pl.col("reasons").list.join("|")).write_csv)
 
-        figures = gate_figures(tally, agent_rows, flags.result(), files)
+        figures = gate_figures(tally, agent_rows, _concat_flags([future.result() for future in flags]), files)
         gate_ready.result()  # the GX objects are set up (run_suite would otherwise set them up a second time)
         report = gates.run_suite(QUARANTINE, suite, figures, day, run_id, settings.gx_dir, settings.gx_keep_days)
         for info, digest in zip(files, digests, strict=True):

@@ -11,6 +11,7 @@ from typing import Any
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)  # events over 14 days (the scale scenario)
 DAY_FILE_EVENTS = 1_000_000  # the size of issue 4's single day file
+MEMORY_DAY_EVENTS = (4_000_000, 16_000_000)  # issue 29's one-day files, validated in bounded memory
 REAL_SIZE_EVENTS = (3_500, 28_000)  # events a day (the real-size scenario)
 MIN_EVENTS = 14  # one event a day
 
@@ -25,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="skip timing the DAG file's parse")
     parser.add_argument("--day-file-events", type=int, default=DAY_FILE_EVENTS,
                         help="events in the one-day file set, validated and loaded as one partition (0: skip it)")
+    parser.add_argument("--memory-day-events", type=int, nargs="*", default=None, metavar="EVENTS",
+                        help="events in the one-day files validated in bounded memory beside DuckDB's plain import "
+                             "(default 4000000 16000000; none: skip them)")
     real = parser.add_mutually_exclusive_group()
     real.add_argument("--real-size-only", action="store_true",
                       help="only the real-size scenario (3 to 4 minutes here): what a user waits for at the "
@@ -40,7 +44,8 @@ def command_line(args: argparse.Namespace, sizes: list[int]) -> str:
     if args.real_size_only:
         parts.append("--real-size-only")
     else:
-        parts += [f"--events {' '.join(map(str, sizes))}", f"--day-file-events {args.day_file_events}"]
+        parts += [f"--events {' '.join(map(str, sizes))}", f"--day-file-events {args.day_file_events}",
+                  f"--memory-day-events {' '.join(map(str, args.memory_day_events))}".rstrip()]
         parts += [flag for flag, on in (("--no-airflow", not args.airflow), ("--no-dag-parse", not args.dag_parse),
                                         ("--no-real-size", not args.real_size)) if on]
     if args.real_size:
@@ -59,6 +64,8 @@ def main(args: argparse.Namespace) -> int:
     args.real_size_only = only_real
     args.real_size_events = getattr(args, "real_size_events", list(REAL_SIZE_EVENTS))
     sizes = [] if only_real else sorted(set(args.events)) if args.events else list(DEFAULT_SIZES)
+    memory_days = getattr(args, "memory_day_events", None)
+    args.memory_day_events = [] if only_real else list(MEMORY_DAY_EVENTS) if memory_days is None else memory_days
     if any(size < MIN_EVENTS for size in sizes) or any(per_day < 1 for per_day in args.real_size_events):
         raise SystemExit(f"clickstream bench: a data set needs at least {MIN_EVENTS} events (one a day)")
     out = Path(args.out).resolve()
@@ -72,6 +79,7 @@ def main(args: argparse.Namespace) -> int:
         "datasets": [],
         "dag_parse": None,
         "real_size": None,
+        "bounded_memory": [],
     }
     for size in sizes:
         print(f"\n== {size:,} events (14 days) ==", file=sys.stderr, flush=True)
@@ -83,6 +91,11 @@ def main(args: argparse.Namespace) -> int:
         dataset = scale.bench_dataset(out, args.day_file_events, airflow=False, day_count=1)
         results["datasets"].append(dataset)
         scale.print_dataset(dataset)
+    for size in args.memory_day_events:
+        from clickstream.bench.bounded_memory import bench_bounded_memory
+
+        print(f"\n== bounded memory: one day file of {size:,} events (validate) ==", file=sys.stderr, flush=True)
+        results["bounded_memory"].append(bench_bounded_memory(out, size))
     if args.dag_parse and not only_real:
         from clickstream.bench.dag_parse import dag_parse
 

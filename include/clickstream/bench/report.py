@@ -29,6 +29,8 @@ def failures(results: dict[str, Any]) -> list[str]:
         if entry["one_day"]:
             parts["one_day"] = entry["one_day"]["ok"] and entry["one_day"]["baseline"]["ok"]
         failed += [f"real size {entry['events_per_day']}: {name}" for name, ok in parts.items() if not ok]
+    failed += [f"bounded memory {entry['events']}: {name}" for entry in results.get("bounded_memory", [])
+               for name in ("validate", "imports", "plain_import") if not entry[name]["ok"]]
     return failed
 
 
@@ -54,6 +56,12 @@ def one_day_table(results: dict[str, Any], markdown: bool = False) -> str:
     return format_table(rows, ONE_DAY_HEADER, markdown=markdown, right=frozenset(range(1, 8)))
 
 
+def bounded_memory_table(results: dict[str, Any], markdown: bool = False) -> str:
+    from clickstream.bench.bounded_memory import table
+
+    return table(results["bounded_memory"], markdown=markdown) if results.get("bounded_memory") else ""
+
+
 def print_summary(results: dict[str, Any]) -> None:
     parse = results.get("dag_parse")
     if parse and parse.get("seconds") is not None:
@@ -62,6 +70,9 @@ def print_summary(results: dict[str, Any]) -> None:
     if results["datasets"] or parse:
         print("\nTargets at scale (issues 9, 4, 5, 21)")
         print(format_table(target_rows(results), ["target", "measured", "status"], right=frozenset()))
+    if results.get("bounded_memory"):
+        print("\nBounded memory (issue 29): one day's file validated, beside DuckDB's plain import of it\n")
+        print(bounded_memory_table(results, markdown=True))
     if results["real_size_table"]:
         print("\nReal size (issue 21): whole processes, start-up and imports included\n")
         print(real_size_table(results, markdown=True))  # pasted as it is into docs and the README
@@ -80,6 +91,8 @@ def markdown_tables(results: dict[str, Any]) -> str:
     if results["datasets"]:
         parts.append(format_table(target_rows(results), ["target", "measured", "status"], markdown=True,
                                   right=frozenset()))
+    if results.get("bounded_memory"):
+        parts.append("\n" + bounded_memory_table(results, markdown=True))
     if results["real_size_table"]:
         parts.append("\n" + real_size_table(results, markdown=True))
         table = one_day_table(results, markdown=True)
