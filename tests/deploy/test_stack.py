@@ -97,6 +97,7 @@ class Stack:
     mail_port: int
     postgres_port: int
     password: str = ""
+    artifacts: Path = ARTIFACTS  # where keep_logs() puts the logs of a failed run
     DIAGNOSIS = "docker compose ps:"  # how diagnosis() begins, so that a report holds it once (conftest.py)
 
     @property
@@ -214,14 +215,14 @@ class Stack:
         (self.folder / ".env").write_text("\n".join(lines) + "\n")
 
     def keep_logs(self) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.artifacts.mkdir(parents=True, exist_ok=True)
         for service in (*SERVICES, "airflow-init"):
             log = self.compose("logs", "--no-color", "--timestamps", service, check=False)
-            (ARTIFACTS / f"{service}.log").write_text(log.stdout + log.stderr)
-        (ARTIFACTS / "ps.txt").write_text(self.status())
+            (self.artifacts / f"{service}.log").write_text(log.stdout + log.stderr)
+        (self.artifacts / "ps.txt").write_text(self.status())
         task_logs = self.folder / "logs"
         if task_logs.is_dir():
-            shutil.copytree(task_logs, ARTIFACTS / "task-logs", dirs_exist_ok=True)
+            shutil.copytree(task_logs, self.artifacts / "task-logs", dirs_exist_ok=True)
 
 
 def project_copy(target: Path) -> None:
@@ -282,7 +283,7 @@ def stack(tmp_path_factory, request) -> Iterator[Stack]:
     finally:
         if request.session.testsfailed:
             stack.keep_logs()
-            print(f"\ncontainer logs kept in {ARTIFACTS}")
+            print(f"\ncontainer logs kept in {stack.artifacts}")
         stack.compose("down", "--volumes", "--remove-orphans", check=False)
 
 
