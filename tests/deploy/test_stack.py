@@ -220,6 +220,11 @@ class Stack:
             log = self.compose("logs", "--no-color", "--timestamps", service, check=False)
             (self.artifacts / f"{service}.log").write_text(log.stdout + log.stderr)
         (self.artifacts / "ps.txt").write_text(self.status())
+        ids = self.compose("ps", "--all", "--quiet", check=False).stdout.split()
+        if ids:  # the last health checks of each container, with their output: why one was unhealthy
+            health = subprocess.run(["docker", "inspect", "--format", "{{.Name}} {{json .State.Health}}", *ids],
+                                    capture_output=True, text=True)
+            (self.artifacts / "health.txt").write_text(health.stdout + health.stderr)
         task_logs = self.folder / "logs"
         if task_logs.is_dir():
             shutil.copytree(task_logs, self.artifacts / "task-logs", dirs_exist_ok=True)
