@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 export CLICKSTREAM_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: help setup data run airflow test test-deploy screenshots docs lint bench constraints clean
+.PHONY: help setup data run airflow test test-deploy test-faults screenshots docs lint bench constraints clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,7 +41,14 @@ test-deploy: $(STAMP) ## Start Docker, build the images, run the compose stack a
 	trap '.ci/docker/engine stop' EXIT; \
 	time .ci/docker/engine start && \
 	time .ci/docker/images && \
-	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider -v -x --durations=0 tests/deploy/test_stack.py
+	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider -v -x --durations=0 tests/deploy/test_stack.py \
+		tests/deploy/test_faults.py
+
+test-faults: $(STAMP) ## Start Docker, build the images, run only the fault scenarios of the compose stack (root, Linux)
+	trap '.ci/docker/engine stop' EXIT; \
+	time .ci/docker/engine start && \
+	time .ci/docker/images && \
+	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider -v -x --durations=0 tests/deploy/test_faults.py
 
 screenshots: $(STAMP) ## Retake the screenshots of README.md and docs/ into docs/images/ (Chromium, PostgreSQL)
 	@# The browser tests that check the report and the Airflow UI take them (tests/browser.py); the Airflow ones

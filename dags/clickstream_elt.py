@@ -72,7 +72,7 @@ def _run_stage(stage: str, context: dict) -> dict:
     default_args={
         "owner": "data-team",
         "retries": 2,
-        "retry_delay": timedelta(minutes=2),
+        "retry_delay": timedelta(seconds=SETTINGS.retry_delay_s),
         "on_failure_callback": FailureEmail(SETTINGS),
     },
     params={

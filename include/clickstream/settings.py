@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     gx_keep_days: int = Field(
         90, gt=0, description="Days of gate runs kept in the GX Data Docs (gate_results keeps every run)."
     )
+    retry_delay_s: float = Field(
+        120, gt=0, description="Seconds before Airflow retries a task that failed for a reason of the machine (a "
+        "held warehouse, a lost worker, an unreachable database); each task has two retries, bad data none."
+    )
     preload: bool = Field(
         True, description="Deployed Celery workers import Great Expectations, duckdb, pyarrow and pandas once, "
         "before they fork their tasks (docs/deployment.md, Warm workers)."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,20 @@ def test_every_task_retries_has_an_owner_and_emails_on_failure(dag):
         callbacks = task.on_failure_callback if isinstance(task.on_failure_callback, list) else [
             task.on_failure_callback]
         assert any(isinstance(callback, FailureEmail) for callback in callbacks), task.task_id
+
+
+def test_a_task_is_retried_after_the_retry_delay_setting():
+    # A subprocess: the DAG reads its settings once, at import.
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import clickstream_elt as m; "
+            "print({t.retry_delay.total_seconds() for t in m.clickstream_elt().tasks})")
+    env = {**os.environ, "CLICKSTREAM_RETRY_DELAY_S": "5"}
+    result = subprocess.run([sys.executable, "-c", code, str(DAGS)], capture_output=True, text=True, check=True,
+                            env=env)
+    assert result.stdout.strip().splitlines()[-1] == "{5.0}"
+
+
+def test_the_retry_delay_is_two_minutes_by_default(dag):
+    assert {task.retry_delay.total_seconds() for task in dag.tasks} == {120.0}
 
 
 def test_warehouse_tasks_share_the_single_slot_pool_and_validate_runs_outside_it(dag):

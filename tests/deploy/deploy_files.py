@@ -142,12 +142,20 @@ def is_bind(source: str) -> bool:
     return source.startswith((".", "/", "~"))
 
 
-def environment(service: Mapping[str, Any]) -> dict[str, str]:
-    """A service's ``environment`` as a dict, whichever of the two syntaxes it uses."""
+def environment(service: Mapping[str, Any]) -> dict[str, str | None]:
+    """A service's ``environment`` as a dict, whichever of the two syntaxes it uses; None for a variable without a
+    value (``NAME:`` or ``- NAME``), which compose passes through from the shell or ``.env``."""
     env = service.get("environment") or {}
     if isinstance(env, list):
-        return dict(item.split("=", 1) for item in env)
-    return {key: str(value) for key, value in env.items()}
+        return {name: value[0] if value else None for name, *value in (item.split("=", 1) for item in env)}
+    return {key: None if value is None else str(value) for key, value in env.items()}
+
+
+def container_environment(service: Mapping[str, Any], dot_env: Mapping[str, str]) -> dict[str, str]:
+    """What a container of ``service`` gets, as compose v2 starts it with ``dot_env`` as ``.env`` (and an empty
+    shell): a variable without a value takes ``.env``'s, and is left out when ``.env`` lacks it."""
+    return {name: dot_env[name] if value is None else value for name, value in environment(service).items()
+            if value is not None or name in dot_env}
 
 
 def command_text(service: Mapping[str, Any]) -> str:

@@ -22,6 +22,7 @@ from deploy_files import (
     command_text,
     compose,
     conn_json,
+    container_environment,
     env_example,
     environment,
     example_env,
@@ -33,6 +34,7 @@ from deploy_files import (
 )
 
 from clickstream.local_airflow import WAREHOUSE_POOL
+from clickstream.settings import Settings
 
 INFRASTRUCTURE = {"postgres", "redis", "mailpit"}
 WORKERS = {"airflow-worker", "airflow-worker-warehouse"}
@@ -44,6 +46,10 @@ GENERATED = {"logs", "data", "warehouse"}
 DATA, WAREHOUSE = "/opt/airflow/data", "/opt/airflow/warehouse"
 CATALOG_URI = "postgresql+psycopg2://airflow:airflow@postgres/iceberg"
 SECRETS = {"AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY", "AIRFLOW_ADMIN_PASSWORD"}
+SETTINGS = {f"CLICKSTREAM_{name.upper()}" for name in Settings.model_fields}
+# The settings compose sets to the containers' own paths, whatever .env says (docs/deployment.md, "Configure").
+CONTAINER_PATHS = {"CLICKSTREAM_DATA_DIR": DATA, "CLICKSTREAM_WAREHOUSE_DIR": WAREHOUSE,
+                   "CLICKSTREAM_ICEBERG_CATALOG_URI": CATALOG_URI}
 
 
 @pytest.fixture(scope="module")
@@ -316,3 +322,35 @@ def test_published_ports_listen_on_this_machine_only_by_default(services):
     # PostgreSQL: for readers of the Iceberg catalog on the host; 5432 is often a PostgreSQL of the host's own.
     assert published == {"airflow-apiserver": ["127.0.0.1:8080:8080"], "mailpit": ["127.0.0.1:8025:8025"],
                          "postgres": ["127.0.0.1:5433:5432"]}
+
+
+def test_every_setting_is_set_by_compose_or_passed_through_to_every_airflow_container(services):
+    missing = {name: sorted(SETTINGS - set(environment(services[name]))) for name in AIRFLOW | ONE_SHOT}
+    assert missing == dict.fromkeys(AIRFLOW | ONE_SHOT, [])
+
+
+def test_every_setting_edited_in_env_reaches_every_airflow_container_but_the_container_paths():
+    edited = {**example_env(), **{setting: f"edited {setting}" for setting in SETTINGS}}
+    services = compose(edited)["services"]
+    seen = {name: {setting: value for setting, value in container_environment(services[name], edited).items()
+                   if setting in SETTINGS} for name in AIRFLOW | ONE_SHOT}
+    expected = {**{setting: f"edited {setting}" for setting in SETTINGS}, **CONTAINER_PATHS}
+    assert seen == dict.fromkeys(AIRFLOW | ONE_SHOT, expected)
+
+
+def test_a_setting_left_out_of_env_is_left_out_of_the_containers():
+    without = {name: value for name, value in example_env().items() if name != "CLICKSTREAM_MAX_QUARANTINE_RATE"}
+    worker = compose(without)["services"]["airflow-worker"]
+    assert "CLICKSTREAM_MAX_QUARANTINE_RATE" not in container_environment(worker, without)
+
+
+def test_a_fresh_env_gives_the_containers_the_defaults_but_the_paths_and_the_oncall_address(monkeypatch):
+    defaults = Settings(_env_file=None).model_dump()
+    dot_env = example_env()
+    for name, value in container_environment(compose(dot_env)["services"]["airflow-worker"], dot_env).items():
+        if name.startswith("CLICKSTREAM_"):
+            monkeypatch.setenv(name, value)
+    in_container = Settings(_env_file=None).model_dump()
+    changed = {field: str(value) for field, value in in_container.items() if value != defaults[field]}
+    assert changed == {"data_dir": DATA, "warehouse_dir": WAREHOUSE, "iceberg_catalog_uri": CATALOG_URI,
+                       "alert_emails": "data-oncall@example.com"}

@@ -63,6 +63,8 @@ DEFAULT_QUEUE, WAREHOUSE_QUEUE = "default", "warehouse"  # Airflow's [operators]
 ARTIFACTS = ROOT / "test-artifacts" / "deploy"
 DURATIONS = ARTIFACTS / "task-durations.json"  # the triggered day's tasks, kept whether the run passes or fails
 RUN_TIMEOUT = 600
+# Edited in the project's .env during step 6, as a user edits it; every Airflow container must see them (step 6b).
+EDITED_SETTINGS = {"CLICKSTREAM_MAX_QUARANTINE_RATE": "0.75"}
 # Inside the worker's container: the shared libraries mapped into the process that preloaded (argv[1]) and into each
 # of its Celery pool processes (named ForkPoolWorker until their first task, then after the task's supervisor).
 POOL_PROBE = r"""
@@ -95,6 +97,7 @@ class Stack:
     mail_port: int
     postgres_port: int
     password: str = ""
+    artifacts: Path = ARTIFACTS  # where keep_logs() puts the logs of a failed run
     DIAGNOSIS = "docker compose ps:"  # how diagnosis() begins, so that a report holds it once (conftest.py)
 
     @property
@@ -199,15 +202,32 @@ class Stack:
         log = self.compose("logs", "--no-color", service).stdout
         return [(what, int(pid)) for what, pid in re.findall(r"clickstream preload: (.+?) \(pid (\d+)\)", log)]
 
+    def edit_env(self, settings: dict[str, str]) -> None:
+        """Set variables in the project's .env as a user edits it: each line replaced, or added at the end."""
+        lines = (self.folder / ".env").read_text().splitlines()
+        for name, value in settings.items():
+            found = [i for i, line in enumerate(lines) if line.startswith(f"{name}=")]
+            assert len(found) <= 1, f"{name} is set {len(found)} times in .env"
+            if found:
+                lines[found[0]] = f"{name}={value}"
+            else:
+                lines.append(f"{name}={value}")
+        (self.folder / ".env").write_text("\n".join(lines) + "\n")
+
     def keep_logs(self) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.artifacts.mkdir(parents=True, exist_ok=True)
         for service in (*SERVICES, "airflow-init"):
             log = self.compose("logs", "--no-color", "--timestamps", service, check=False)
-            (ARTIFACTS / f"{service}.log").write_text(log.stdout + log.stderr)
-        (ARTIFACTS / "ps.txt").write_text(self.status())
+            (self.artifacts / f"{service}.log").write_text(log.stdout + log.stderr)
+        (self.artifacts / "ps.txt").write_text(self.status())
+        ids = self.compose("ps", "--all", "--quiet", check=False).stdout.split()
+        if ids:  # the last health checks of each container, with their output: why one was unhealthy
+            health = subprocess.run(["docker", "inspect", "--format", "{{.Name}} {{json .State.Health}}", *ids],
+                                    capture_output=True, text=True)
+            (self.artifacts / "health.txt").write_text(health.stdout + health.stderr)
         task_logs = self.folder / "logs"
         if task_logs.is_dir():
-            shutil.copytree(task_logs, ARTIFACTS / "task-logs", dirs_exist_ok=True)
+            shutil.copytree(task_logs, self.artifacts / "task-logs", dirs_exist_ok=True)
 
 
 def project_copy(target: Path) -> None:
@@ -268,7 +288,7 @@ def stack(tmp_path_factory, request) -> Iterator[Stack]:
     finally:
         if request.session.testsfailed:
             stack.keep_logs()
-            print(f"\ncontainer logs kept in {ARTIFACTS}")
+            print(f"\ncontainer logs kept in {stack.artifacts}")
         stack.compose("down", "--volumes", "--remove-orphans", check=False)
 
 
@@ -544,12 +564,28 @@ def test_6_restart_and_down_then_up_keep_the_warehouse_reports_and_run_history(s
     stack.compose("up", "--detach", "--wait", "--wait-timeout", "600", timeout=900)
     stack.compose("down", timeout=600)
     assert stack.states() == {}
+    stack.edit_env(EDITED_SETTINGS)  # while it is down, so that this `up` is the one that recreates the containers
     stack.compose("up", "--detach", "--wait", "--wait-timeout", "600", timeout=900)
     with stack.api() as fresh:
         assert fresh.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"limit": 1}).json()["total_entries"] == runs_before
         assert fresh.get(f"/clickstream-reports/{TRIGGERED}/report.html").status_code == 200
         idle(stack, fresh)
     assert warehouse(stack, "SELECT count(*) FROM raw_events") == events_before
+
+
+def test_6b_a_setting_edited_in_env_reaches_the_tasks(stack):
+    # The broken day again (80 % of its rows quarantined): the gate now compares with the .env's 0.75, not 0.05.
+    with stack.api() as api:
+        mails_before = len(stack.mails())
+        response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns",
+                            json={"logical_date": None, "conf": {"partition_date": BROKEN.isoformat()}})
+        run_id = response.json()["dag_run_id"]
+        assert wait_for_run(stack, api, run_id)["state"] == "failed"
+        assert task_instances(api, run_id)["validate"]["try_number"] == 1
+    log = stack.task_log_tail(run_id, "validate", lines=200)
+    assert re.search(r"quarantine_rate: observed 0\.8\d*, expected <= 0\.75\b", log), log[-3000:]
+    stack.wait(lambda: len(stack.mails()) > mails_before, 120, "the alert mail")
+    assert "0.75" in stack.mails()[0]["HTML"] + stack.mails()[0]["Text"]  # the newest first
 
 
 def test_7_two_workers_backfill_with_one_warehouse_writer_at_a_time(stack):
