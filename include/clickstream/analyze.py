@@ -45,7 +45,13 @@ def draw_charts(report: build.Report) -> dict[str, str | None]:
         "funnel": charts.funnel(report.funnel),
         "lead_velocity": charts.lead_velocity(report.lead_velocity["buckets"]),
         "loads": charts.loads(report.loads),
+        "session_gaps": charts.session_gaps(report.session_gaps["bins"], report.session_gaps["timeout_s"]),
     }
+
+
+def report_window(settings: Settings, day: date) -> Window:
+    """The report's window of a partition, as the settings make it."""
+    return Window(day, settings.report_window_days, session_timeout_s=settings.session_timeout_s)
 
 
 def _render_report(rows: dict[str, Any], window: Window, settings: Settings, run_id: str) -> build.Report:
@@ -116,7 +122,7 @@ def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refr
 
     if not full_refresh and written.get("state") == state:
         return skipped("no load, transform or gate run since")
-    window = Window(day, settings.report_window_days)
+    window = report_window(settings, day)
     rows = collect(con, window)
     digest = inputs_digest(rows, settings)
     if not full_refresh and written.get("inputs") == digest:
@@ -138,7 +144,7 @@ def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refr
 
 def prefetch_report(con: Any, settings: Settings, day: date) -> None:
     """Run now the report's queries that a gate run does not change (``write_report`` then reuses their rows)."""
-    prefetch(con, Window(day, settings.report_window_days))
+    prefetch(con, report_window(settings, day))
 
 
 def _state_digest(version: tuple | None, settings: Settings) -> str | None:
@@ -150,7 +156,8 @@ def _state_digest(version: tuple | None, settings: Settings) -> str | None:
 
 def _settings_used(settings: Settings) -> list[int | float]:
     """The settings a report's figures depend on."""
-    return [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days]
+    return [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days,
+            settings.session_timeout_s]
 
 
 def _written_summary(folder: Path) -> dict[str, Any]:

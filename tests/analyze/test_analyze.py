@@ -185,6 +185,34 @@ def test_quarantine_reasons_are_counted_for_the_day(sample):
     assert {r["reason"]: r["day_rows"] for r in reasons if r["day_rows"]} == expected
 
 
+def test_the_session_timeout_check_counts_a_gap_per_event_after_each_clients_first_of_the_window(sample,
+                                                                                                 sample_report):
+    window = Window(sample.last, sample.settings.report_window_days)
+    events, clients = scalar(sample.settings, "SELECT count(*), count(DISTINCT client_id) FROM stg_events_base "
+                                              "WHERE NOT is_bot AND event_date BETWEEN ? AND ?", window.start,
+                             window.day)
+    gaps = built_report(sample.settings, sample.last).session_gaps
+    assert gaps["gaps"] == events - clients > 0
+    assert gaps["share_below"] == gaps["below_timeout"] / gaps["gaps"]
+    assert sum(row["gaps"] for row in gaps["bins"]) == gaps["gaps"]
+    page = html_of(sample_report)
+    assert f"{gaps['below_timeout']:,} gaps stay in a session" in page
+    assert f"Below the 30 min timeout</div><div class=\"value\">{fmt.pct(gaps['share_below'])}" in page
+
+
+def test_session_gap_shares_are_of_every_gap_and_every_bin_is_listed():
+    summary = {"gaps": 5, "below_timeout": 3, "near_timeout": 1, "median_s": 600.0}
+    gaps = build._session_gaps(summary, [{"bin": -1, "gaps": 1}, {"bin": 13, "gaps": 4}], 1800)
+    assert (gaps["share_below"], gaps["share_near"], gaps["timeout_s"]) == (0.6, 0.2, 1800)
+    assert [row["bin"] for row in gaps["bins"]] == list(range(-1, 25))
+    assert [row["gaps"] for row in gaps["bins"] if row["gaps"]] == [1, 4]
+
+
+def test_no_gaps_give_no_shares():
+    gaps = build._session_gaps({"gaps": 0, "below_timeout": 0, "near_timeout": 0, "median_s": None}, [], 1800)
+    assert (gaps["share_below"], gaps["share_near"]) == (None, None)
+
+
 def test_the_quarantine_gate_of_the_partition_is_listed_with_severities(sample, sample_report):
     checks = scalar(sample.settings, "SELECT count(*) FROM gate_results WHERE suite = 'quarantine' AND "
                                      "partition_date = ?", sample.last)[0]
