@@ -6,7 +6,8 @@ figures, sentences and charts. Writes ``reports/YYYY-MM-DD/report.html``, ``repo
 ``summary.json``, and copies them to ``reports/latest/`` unless a later partition is already there.
 A report whose query results, settings and code are those of the report already written is not
 rendered again (a rerun over unchanged data costs the queries only). The monitor stage calls
-``write_report`` again after its gate, so that the report shows its own day's watchdog verdict.
+``write_report`` again after its gate, so that the report shows its own day's watchdog verdict. A new page
+removes the ``report.pdf`` printed from the one it replaces; the DAG's deliver task prints the final page's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from clickstream.atomic import write_text
 from clickstream.digests import code_digest, digest
 from clickstream.report import build, charts, narrative, render
 from clickstream.report.data import REPORT_SQL_DIR, Window, collect, prefetch
+from clickstream.report.pdf import PDF_NAME
 from clickstream.settings import Settings
 from clickstream.warehouse import connect, data_version
 
@@ -99,6 +101,7 @@ def _publish_latest(reports_dir: Path, folder: Path, day: date) -> bool:
         shown = None
     if shown is not None and shown > day:
         return False
+    (latest / PDF_NAME).unlink(missing_ok=True)  # the PDF of the page replaced; deliver prints the new one's
     for name in FILES:
         write_text(latest / name, (folder / name).read_text(encoding="utf-8"))
     return True
@@ -130,6 +133,7 @@ def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refr
         return skipped("same figures, settings and code as")
     report = _render_report(rows, window, settings, run_id)
     summary = {**summarise(report), "inputs": digest, "state": state}
+    (folder / PDF_NAME).unlink(missing_ok=True)  # printed from the page about to be replaced (deliver prints anew)
     write_text(folder / "report.html", render.html(report))
     write_text(folder / "report.md", render.markdown(report))
     write_text(folder / "summary.json", json.dumps(summary, indent=2) + "\n")  # last: it vouches for the other two

@@ -294,9 +294,9 @@ def test_the_session_gap_chart_has_a_bar_per_log_bin_and_marks_the_timeout_where
     assert [float(bar.get("height")) for bar in bars if float(bar.get("height"))] == [23.3, 140, 56, 18.7, 3.7]
     (line,) = shapes(root, "line", "timeout")
     ticks = {e.text: float(e.get("x")) for e in shapes(root, "text", "tick")}
-    one_second, ten_seconds = ticks["1 s"], ticks["10 s"]
-    decade = ten_seconds - one_second  # four bins
-    assert float(line.get("x1")) == pytest.approx(one_second + decade * math.log10(1800), abs=0.1)
+    per_decade = (ticks["1 h"] - ticks["10 s"]) / (math.log10(3600) - 1)
+    assert float(line.get("x1")) == pytest.approx(ticks["10 s"] + per_decade * (math.log10(1800) - 1), abs=0.1)
+    assert per_decade == pytest.approx(4 * float(bars[0].get("width")) / 0.9, abs=0.1)  # four bins a decade
     assert line.get("stroke-dasharray") == "4 3"
     assert [e.text for e in shapes(root, "text", "timeout")] == ["timeout 30 min"]
 
@@ -306,4 +306,4 @@ def test_the_gaps_under_a_second_are_the_first_bar_pale_left_of_one_second():
     first = shapes(root, "rect", "bar")[0]
     ticks = {e.text: float(e.get("x")) for e in shapes(root, "text", "tick")}
     assert first.get("fill") == charts.PALE
-    assert float(first.get("x")) < ticks["<1 s"] < float(first.get("x")) + float(first.get("width")) < ticks["1 s"]
+    assert float(first.get("x")) < ticks["<1 s"] < float(first.get("x")) + float(first.get("width")) < ticks["10 s"]
