@@ -56,12 +56,13 @@ test-deploy: $(STAMP) ## Start Docker, build the images, run the compose stack a
 	time .ci/docker/images && \
 	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider -v -x --durations=0 tests/deploy/test_stack.py
 
-screenshots: $(STAMP) ## Retake the screenshots of README.md and docs/ into docs/images/ (Chromium, PostgreSQL)
+screenshots: $(STAMP) ## Retake the screenshots of README.md and docs/ into docs/images/ (Chromium, poppler, PostgreSQL)
 	@# The browser tests that check the report and the Airflow UI take them (tests/browser.py); the Airflow ones
 	@# need the local services of tests/integration/. A skipped test would leave an old picture: that fails.
 	started=$$(mktemp) && \
 	$(BIN)/pytest -p no:cacheprovider -q -rs --screenshots-to docs/images tests/analyze/test_report_browser.py \
-		tests/integration/test_airflow_services.py -k 'browser or partition_runs_green' && \
+		tests/analyze/test_report_pdf.py tests/integration/test_airflow_services.py \
+		-k 'browser or pdf or partition_runs_green' && \
 	stale=$$(find docs/images -name '*.png' ! -newer $$started); rm -f $$started; \
 	if [ -n "$$stale" ]; then echo "not retaken (a test was skipped): $$stale"; exit 1; fi
 
