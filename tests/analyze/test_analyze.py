@@ -75,6 +75,17 @@ def test_the_summary_is_json_and_names_the_partition_and_run(sample, sample_repo
                                "has_previous_period": True}
 
 
+def test_a_new_page_removes_the_pdf_printed_from_the_old_one_and_an_unchanged_one_keeps_it(sample, isolated):
+    analyze_partition(isolated, sample.last, RUN_ID)
+    folder, latest = isolated.reports_dir / sample.last.isoformat(), isolated.reports_dir / "latest"
+    for pdf in (folder / "report.pdf", latest / "report.pdf"):
+        pdf.write_bytes(b"%PDF- printed from the page")
+    assert analyze_partition(isolated, sample.last, RUN_ID)["status"] == "skipped_unchanged"
+    assert (folder / "report.pdf").exists() and (latest / "report.pdf").exists()
+    assert analyze_partition(isolated, sample.last, "a-new-run", full_refresh=True)["status"] == "written"
+    assert not (folder / "report.pdf").exists() and not (latest / "report.pdf").exists()
+
+
 def test_the_warehouse_is_opened_read_only(sample, isolated, monkeypatch):
     opened = []
     real = analyze.connect
