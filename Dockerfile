@@ -8,6 +8,18 @@
 # The tag's Airflow version must be the one constraints.txt pins: tests/deploy checks it.
 FROM apache/airflow:slim-3.3.2-python3.11
 
+# The Debian libraries of the PDF renderer (WeasyPrint loads Pango, HarfBuzz's subsetter and fontconfig; Liberation
+# Sans has Helvetica's and Arial's metrics, which the charts' text is laid out for): installed unless the base image
+# has them. The CI stand-in of the base has them (its package list, .ci/docker/images), because its containers reach
+# no package index; the official image gets them from Debian here. The same list as the Makefile's PDF_PACKAGES.
+USER root
+RUN missing=$(for package in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation; do \
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || echo "$package"; done); \
+    if [ -n "$missing" ]; then \
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
+        && apt-get clean && rm -rf /var/lib/apt/lists/*; \
+    fi
+
 # The image's /opt/airflow (AIRFLOW_HOME) mirrors the repository: the library finds its SQL at
 # include/../sql (clickstream.warehouse.SQL_DIR), so include/ and sql/ stay siblings, and
 # docker-compose.yaml mounts the same folders over these copies for development.

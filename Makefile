@@ -7,18 +7,31 @@ STAMP := $(VENV)/.installed
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 export CLICKSTREAM_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: help setup data run airflow test test-deploy test-faults screenshots docs lint bench constraints clean
+.PHONY: help setup pdf-libraries data run airflow test test-deploy test-faults screenshots docs lint bench constraints clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# The Debian libraries WeasyPrint loads to print report.pdf (the Dockerfile installs the same list).
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation
+
 $(STAMP): pyproject.toml constraints.txt
+	@$(MAKE) --no-print-directory pdf-libraries
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv with the pinned dependencies
+setup: $(STAMP) ## Create .venv with the pinned dependencies (and, on Debian, the PDF renderer's libraries)
+
+pdf-libraries: ## Install the Debian libraries of the PDF renderer (Pango, fonts) unless they are there
+	@missing=$$(for package in $(PDF_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || echo $$package; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "pdf-libraries: not Debian; install Pango 1.44 or newer and a sans-serif font for report.pdf"; exit 0; fi; \
+	sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); echo "pdf-libraries: installing" $$missing; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null
 
 data: $(STAMP) ## Generate the 14-day sample data into data/raw/ (if it is empty)
 	@if [ -z "$$(ls -A $(CLICKSTREAM_DATA_DIR)/raw 2>/dev/null)" ]; then \
@@ -50,12 +63,13 @@ test-faults: $(STAMP) ## Start Docker, build the images, run only the fault scen
 	time .ci/docker/images && \
 	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider -v -x --durations=0 tests/deploy/test_faults.py
 
-screenshots: $(STAMP) ## Retake the screenshots of README.md and docs/ into docs/images/ (Chromium, PostgreSQL)
+screenshots: $(STAMP) ## Retake the screenshots of README.md and docs/ into docs/images/ (Chromium, poppler, PostgreSQL)
 	@# The browser tests that check the report and the Airflow UI take them (tests/browser.py); the Airflow ones
 	@# need the local services of tests/integration/. A skipped test would leave an old picture: that fails.
 	started=$$(mktemp) && \
 	$(BIN)/pytest -p no:cacheprovider -q -rs --screenshots-to docs/images tests/analyze/test_report_browser.py \
-		tests/integration/test_airflow_services.py -k 'browser or partition_runs_green' && \
+		tests/analyze/test_report_pdf.py tests/integration/test_airflow_services.py \
+		-k 'browser or pdf or partition_runs_green' && \
 	stale=$$(find docs/images -name '*.png' ! -newer $$started); rm -f $$started; \
 	if [ -n "$$stale" ]; then echo "not retaken (a test was skipped): $$stale"; exit 1; fi
 

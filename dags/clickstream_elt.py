@@ -32,6 +32,8 @@ Processes one **partition** (a UTC calendar day of `raw/events_YYYY-MM-DD.csv`):
 5. **monitor**: Great Expectations `watchdog` gate over the results.
 6. **publish**: the analysts' tables as Apache Iceberg tables, the changed days in one snapshot per table, once
    the day's watchdog passed; each table is an Asset (`iceberg://<namespace>/<table>`) a DAG can be scheduled on.
+7. **deliver** (beside publish, also after monitor): the report as `report.pdf` and the stakeholders' email to
+   `CLICKSTREAM_REPORT_EMAILS` (once per day and figures; a backfill sends one digest).
 
 **Which day a run processes**: the `partition_date` param when given; otherwise the UTC day of the run's
 **logical date**. A scheduled run's logical date is the day before it fires (the run at 02:30 on the 25th
@@ -107,7 +109,16 @@ def clickstream_elt():
 
         return run_stage_task()
 
-    chain(*(stage_task(stage) for stage in STAGES))
+    @task(task_id="deliver", doc_md="Runs `clickstream.deliver.deliver_in_airflow(...)`: the report's PDF and "
+          "the stakeholders' email, once the day's watchdog passed (no warehouse: the default pool and queue).")
+    def deliver_task(**context) -> dict:
+        from clickstream.deliver import deliver_in_airflow
+
+        return deliver_in_airflow(SETTINGS, context)
+
+    stages = [stage_task(stage) for stage in STAGES]
+    chain(*stages)
+    stages[STAGES.index("monitor")] >> deliver_task()
 
 
 clickstream_elt()

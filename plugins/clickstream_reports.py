@@ -2,7 +2,8 @@
 
 - ``fastapi_apps``: a FastAPI app the API server mounts at ``/clickstream-reports``: ``/`` lists the
   reports (newest partition first), ``/api/reports`` lists them as JSON, ``/<YYYY-MM-DD or latest>/<file>``
-  serves ``report.html``, ``report.md`` or ``summary.json``. Paths are resolved and must stay under the
+  serves ``report.html``, ``report.pdf`` (once the DAG's deliver task printed it), ``report.md`` or
+  ``summary.json``, each with the same authentication. Paths are resolved and must stay under the
   reports folder: ``..``, absolute paths and symlinks out of it are refused (404).
 - ``external_views``: a "Reports" item in the UI's navigation that shows that page inside the Airflow UI.
 
@@ -35,6 +36,7 @@ MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
     ".json": "application/json",
+    ".pdf": "application/pdf",
 }
 # The reports are self-contained: no script, no network; they may be framed by the Airflow UI only.
 REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -86,7 +88,7 @@ def resolve_inside(root: Path, relative: str) -> Path | None:
     """``root/relative`` if it is a servable file inside ``root`` once resolved; None otherwise.
 
     Refused: absolute paths, any ``..`` segment (even one that would stay inside), and anything that
-    resolves (symlinks followed) outside ``root``; only report files (.html, .md, .json) are served."""
+    resolves (symlinks followed) outside ``root``; only report files (.html, .pdf, .md, .json) are served."""
     if not relative or "\x00" in relative or relative.startswith(("/", "\\")) or Path(relative).is_absolute():
         return None
     if ".." in Path(relative.replace("\\", "/")).parts:
@@ -130,12 +132,18 @@ def _count(value: Any) -> str:
     return f"{value:,.0f}" if isinstance(value, int | float) else "–"
 
 
+def _pdf_link(report: dict[str, Any], base: str) -> str:
+    if "report.pdf" not in report["files"]:
+        return ""
+    return f"<a href=\"{base}/{report['partition_date']}/report.pdf\">PDF</a> · "
+
+
 def index_page(reports: list[dict[str, Any]], base: str) -> str:
     rows = "".join(
         f"<tr><td><a href=\"{base}/{r['partition_date']}/report.html\">{r['partition_date']}</a></td>"
         f"<td class=n>{_count(r['kpis'].get('sessions'))}</td><td class=n>{_count(r['kpis'].get('orders'))}</td>"
         f"<td class=n>{_money(r['kpis'].get('revenue'))}</td>"
-        f"<td><a href=\"{base}/{r['partition_date']}/report.md\">Markdown</a></td>"
+        f"<td>{_pdf_link(r, base)}<a href=\"{base}/{r['partition_date']}/report.md\">Markdown</a></td>"
         f"<td>{html.escape(str(r['run_id'] or '–'))}</td>"
         f"<td>{html.escape(str(r['generated_at'] or '–')[:16].replace('T', ' '))}</td></tr>"
         for r in reports
@@ -143,7 +151,7 @@ def index_page(reports: list[dict[str, Any]], base: str) -> str:
     body = (
         f"<p><a class=latest href=\"{base}/latest/report.html\">Open the latest report →</a></p>"
         "<table><thead><tr><th>Partition</th><th class=n>Sessions</th><th class=n>Orders</th><th class=n>Revenue</th>"
-        f"<th>Text</th><th>Run</th><th>Generated (UTC)</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th>Print, text</th><th>Run</th><th>Generated (UTC)</th></tr></thead><tbody>{rows}</tbody></table>"
         "<p class=note>Sessions, orders and revenue of each report's trailing window.</p>"
         if reports else "<p>No reports yet: they appear here after the <code>analyze</code> task of "
         f"<code>{DAG_ID}</code> has run.</p>"

@@ -100,9 +100,9 @@ def test_troubleshoot_covers_every_critical_check_of_both_gates():
 
 def test_the_readme_stays_a_front_door_of_about_200_lines_with_its_pictures():
     text = README.read_text()
-    # 240: the settings table is generated, one row a setting (eight for the Iceberg catalog), and readers need
-    # the few lines of "Read the tables"; the rest of that is in docs/pipeline.md.
-    assert len(text.splitlines()) <= 240
+    # 250: the settings table is generated, one row a setting (eight for the Iceberg catalog), and readers need
+    # the few lines of "Read the tables" and of the stakeholders' email; the rest of that is in docs/pipeline.md.
+    assert len(text.splitlines()) <= 250
     assert re.findall(r"!\[[^\]]+\]\((docs/images/[\w-]+\.png)\)", text) == [
         "docs/images/report-desktop.png", "docs/images/airflow-trigger-form.png",
         "docs/images/airflow-reports-view.png"]

@@ -6,7 +6,8 @@ figures, sentences and charts. Writes ``reports/YYYY-MM-DD/report.html``, ``repo
 ``summary.json``, and copies them to ``reports/latest/`` unless a later partition is already there.
 A report whose query results, settings and code are those of the report already written is not
 rendered again (a rerun over unchanged data costs the queries only). The monitor stage calls
-``write_report`` again after its gate, so that the report shows its own day's watchdog verdict.
+``write_report`` again after its gate, so that the report shows its own day's watchdog verdict. A new page
+removes the ``report.pdf`` printed from the one it replaces; the DAG's deliver task prints the final page's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from clickstream.atomic import write_text
 from clickstream.digests import code_digest, digest
 from clickstream.report import build, charts, narrative, render
 from clickstream.report.data import REPORT_SQL_DIR, Window, collect, prefetch
+from clickstream.report.pdf import PDF_NAME
 from clickstream.settings import Settings
 from clickstream.warehouse import connect, data_version
 
@@ -45,7 +47,13 @@ def draw_charts(report: build.Report) -> dict[str, str | None]:
         "funnel": charts.funnel(report.funnel),
         "lead_velocity": charts.lead_velocity(report.lead_velocity["buckets"]),
         "loads": charts.loads(report.loads),
+        "session_gaps": charts.session_gaps(report.session_gaps["bins"], report.session_gaps["timeout_s"]),
     }
+
+
+def report_window(settings: Settings, day: date) -> Window:
+    """The report's window of a partition, as the settings make it."""
+    return Window(day, settings.report_window_days, session_timeout_s=settings.session_timeout_s)
 
 
 def _render_report(rows: dict[str, Any], window: Window, settings: Settings, run_id: str) -> build.Report:
@@ -93,6 +101,7 @@ def _publish_latest(reports_dir: Path, folder: Path, day: date) -> bool:
         shown = None
     if shown is not None and shown > day:
         return False
+    (latest / PDF_NAME).unlink(missing_ok=True)  # the PDF of the page replaced; deliver prints the new one's
     for name in FILES:
         write_text(latest / name, (folder / name).read_text(encoding="utf-8"))
     return True
@@ -116,7 +125,7 @@ def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refr
 
     if not full_refresh and written.get("state") == state:
         return skipped("no load, transform or gate run since")
-    window = Window(day, settings.report_window_days)
+    window = report_window(settings, day)
     rows = collect(con, window)
     digest = inputs_digest(rows, settings)
     if not full_refresh and written.get("inputs") == digest:
@@ -124,6 +133,7 @@ def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refr
         return skipped("same figures, settings and code as")
     report = _render_report(rows, window, settings, run_id)
     summary = {**summarise(report), "inputs": digest, "state": state}
+    (folder / PDF_NAME).unlink(missing_ok=True)  # printed from the page about to be replaced (deliver prints anew)
     write_text(folder / "report.html", render.html(report))
     write_text(folder / "report.md", render.markdown(report))
     write_text(folder / "summary.json", json.dumps(summary, indent=2) + "\n")  # last: it vouches for the other two
@@ -138,7 +148,7 @@ def write_report(con: Any, settings: Settings, day: date, run_id: str, full_refr
 
 def prefetch_report(con: Any, settings: Settings, day: date) -> None:
     """Run now the report's queries that a gate run does not change (``write_report`` then reuses their rows)."""
-    prefetch(con, Window(day, settings.report_window_days))
+    prefetch(con, report_window(settings, day))
 
 
 def _state_digest(version: tuple | None, settings: Settings) -> str | None:
@@ -150,7 +160,8 @@ def _state_digest(version: tuple | None, settings: Settings) -> str | None:
 
 def _settings_used(settings: Settings) -> list[int | float]:
     """The settings a report's figures depend on."""
-    return [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days]
+    return [settings.report_window_days, settings.attribution_lookback_days, settings.time_decay_half_life_days,
+            settings.session_timeout_s]
 
 
 def _written_summary(folder: Path) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -139,8 +139,13 @@ class Settings(BaseSettings):
 
     # alerts
     alert_emails: str = Field("", description="Comma-separated recipients of failure emails; empty sends none.")
-    alert_from_email: str = Field("clickstream-elt@localhost", description="Sender of the alert emails.")
+    alert_from_email: str = Field("clickstream-elt@localhost", description="Sender of the alert and report emails.")
     notify_warnings: bool = Field(False, description="Also email a summary when a gate passes with warnings.")
+    report_emails: str = Field("", description="Comma-separated recipients of the daily report email (headline KPIs, "
+                               "what changed, the PDF attached), once a day's watchdog passed; empty sends none.")
+    report_backfill_email: Literal["digest", "none"] = Field(
+        "digest", description="What a backfill's runs email to CLICKSTREAM_REPORT_EMAILS: digest, one email for the "
+        "range once its last run is through (not one a day); none, nothing.")
     airflow_base_url: str = Field("http://localhost:8080", description="Base URL of the Airflow UI, for log links.")
 
     @field_validator("warehouse_dir", "channel_group_file", "source_categories_file", "iceberg_catalog_uri",
@@ -217,6 +222,10 @@ class Settings(BaseSettings):
     @property
     def alert_recipients(self) -> list[str]:
         return [address.strip() for address in self.alert_emails.split(",") if address.strip()]
+
+    @property
+    def report_recipients(self) -> list[str]:
+        return [address.strip() for address in self.report_emails.split(",") if address.strip()]
 
 
 def get_settings(**overrides: object) -> Settings:

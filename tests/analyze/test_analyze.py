@@ -75,6 +75,17 @@ def test_the_summary_is_json_and_names_the_partition_and_run(sample, sample_repo
                                "has_previous_period": True}
 
 
+def test_a_new_page_removes_the_pdf_printed_from_the_old_one_and_an_unchanged_one_keeps_it(sample, isolated):
+    analyze_partition(isolated, sample.last, RUN_ID)
+    folder, latest = isolated.reports_dir / sample.last.isoformat(), isolated.reports_dir / "latest"
+    for pdf in (folder / "report.pdf", latest / "report.pdf"):
+        pdf.write_bytes(b"%PDF- printed from the page")
+    assert analyze_partition(isolated, sample.last, RUN_ID)["status"] == "skipped_unchanged"
+    assert (folder / "report.pdf").exists() and (latest / "report.pdf").exists()
+    assert analyze_partition(isolated, sample.last, "a-new-run", full_refresh=True)["status"] == "written"
+    assert not (folder / "report.pdf").exists() and not (latest / "report.pdf").exists()
+
+
 def test_the_warehouse_is_opened_read_only(sample, isolated, monkeypatch):
     opened = []
     real = analyze.connect
@@ -183,6 +194,34 @@ def test_quarantine_reasons_are_counted_for_the_day(sample):
                                            "GROUP BY reason", sample.last))
     reasons = built_report(sample.settings, sample.last).quarantine_reasons
     assert {r["reason"]: r["day_rows"] for r in reasons if r["day_rows"]} == expected
+
+
+def test_the_session_timeout_check_counts_a_gap_per_event_after_each_clients_first_of_the_window(sample,
+                                                                                                 sample_report):
+    window = Window(sample.last, sample.settings.report_window_days)
+    events, clients = scalar(sample.settings, "SELECT count(*), count(DISTINCT client_id) FROM stg_events_base "
+                                              "WHERE NOT is_bot AND event_date BETWEEN ? AND ?", window.start,
+                             window.day)
+    gaps = built_report(sample.settings, sample.last).session_gaps
+    assert gaps["gaps"] == events - clients > 0
+    assert gaps["share_below"] == gaps["below_timeout"] / gaps["gaps"]
+    assert sum(row["gaps"] for row in gaps["bins"]) == gaps["gaps"]
+    page = html_of(sample_report)
+    assert f"{gaps['below_timeout']:,} gaps stay in a session" in page
+    assert f"Below the 30 min timeout</div><div class=\"value\">{fmt.pct(gaps['share_below'])}" in page
+
+
+def test_session_gap_shares_are_of_every_gap_and_every_bin_is_listed():
+    summary = {"gaps": 5, "below_timeout": 3, "near_timeout": 1, "median_s": 600.0}
+    gaps = build._session_gaps(summary, [{"bin": -1, "gaps": 1}, {"bin": 13, "gaps": 4}], 1800)
+    assert (gaps["share_below"], gaps["share_near"], gaps["timeout_s"]) == (0.6, 0.2, 1800)
+    assert [row["bin"] for row in gaps["bins"]] == list(range(-1, 25))
+    assert [row["gaps"] for row in gaps["bins"] if row["gaps"]] == [1, 4]
+
+
+def test_no_gaps_give_no_shares():
+    gaps = build._session_gaps({"gaps": 0, "below_timeout": 0, "near_timeout": 0, "median_s": None}, [], 1800)
+    assert (gaps["share_below"], gaps["share_near"]) == (None, None)
 
 
 def test_the_quarantine_gate_of_the_partition_is_listed_with_severities(sample, sample_report):

@@ -45,6 +45,8 @@ VELOCITY = [{"label": label, "count": count}
 LOADS = [{"partition_date": day, "rows_loaded": 3000 + i, "rows_quarantined": 40, "duplicates": 10}
          for i, day in enumerate(DAYS)]
 
+GAPS = [{"bin": number, "gaps": {-1: 50, 5: 300, 11: 120, 13: 40, 19: 8}.get(number, 0)} for number in build.GAP_BINS]
+
 HERE = Path(__file__).resolve().parent
 ALL = {
     "trend": lambda: charts.trend(DAILY, DAYS[2]),
@@ -54,6 +56,7 @@ ALL = {
     "devices": lambda: charts.devices(DEVICES, build.DIMENSIONS),
     "lead_velocity": lambda: charts.lead_velocity(VELOCITY),
     "loads": lambda: charts.loads(LOADS),
+    "session_gaps": lambda: charts.session_gaps(GAPS, 1800),
     "trend, narrow": lambda: charts.trend(DAILY, DAYS[2], width=charts.HALF),
     "channels, narrow": lambda: charts.channels(CHANNELS, width=charts.HALF),
     "attribution, narrow": lambda: charts.attribution(ATTRIBUTION, build.MODELS, width=charts.HALF),
@@ -181,7 +184,8 @@ def test_nothing_to_draw_gives_none():
         charts.devices({"device": [{**DEVICES["device"][0], "conversion_rate": None}]}, build.DIMENSIONS),
         charts.lead_velocity([{**bucket, "count": 0} for bucket in VELOCITY]),
         charts.loads([]),
-    ] == [None] * 10
+        charts.session_gaps([{**row, "gaps": 0} for row in GAPS], 1800),
+    ] == [None] * 11
 
 
 def test_a_bars_height_is_proportional_to_its_value():
@@ -223,7 +227,8 @@ def test_the_page_offers_a_charts_narrow_layout_on_phones(sample, monkeypatch):
     with connect(sample.settings.warehouse_path, read_only=True) as con:
         report = build.build(collect(con, window), window, "r", datetime.now(UTC), 7, 7.0)
     wide, narrow, channels = ALL["trend"](), ALL["trend, narrow"](), ALL["channels"]()
-    report.charts = {**{name: None for name in ("funnel", "attribution", "devices", "lead_velocity", "loads")},
+    report.charts = {**{name: None for name in ("funnel", "attribution", "devices", "lead_velocity", "loads",
+                                                      "session_gaps")},
                      "trend": wide, "trend_narrow": narrow, "channels": channels}
     html = render.html(report)
     assert f'<picture><source media="(max-width: 640px)" srcset="{narrow}"><img class="chart" src="{wide}"' in html
@@ -280,3 +285,25 @@ def test_every_ga4_channel_has_a_colour_of_its_own():
     assert set(charts.CHANNEL_COLOURS) == set(GA4_CHANNELS)
     colours = [*charts.CHANNEL_COLOURS.values(), *charts.EXTRA_COLOURS]
     assert len(set(colours)) == len(colours) == 25
+
+
+def test_the_session_gap_chart_has_a_bar_per_log_bin_and_marks_the_timeout_where_its_seconds_fall():
+    root = svg_of(charts.session_gaps(GAPS, 1800))
+    bars = shapes(root, "rect", "bar")
+    assert len(bars) == 26
+    assert [float(bar.get("height")) for bar in bars if float(bar.get("height"))] == [23.3, 140, 56, 18.7, 3.7]
+    (line,) = shapes(root, "line", "timeout")
+    ticks = {e.text: float(e.get("x")) for e in shapes(root, "text", "tick")}
+    per_decade = (ticks["1 h"] - ticks["10 s"]) / (math.log10(3600) - 1)
+    assert float(line.get("x1")) == pytest.approx(ticks["10 s"] + per_decade * (math.log10(1800) - 1), abs=0.1)
+    assert per_decade == pytest.approx(4 * float(bars[0].get("width")) / 0.9, abs=0.1)  # four bins a decade
+    assert line.get("stroke-dasharray") == "4 3"
+    assert [e.text for e in shapes(root, "text", "timeout")] == ["timeout 30 min"]
+
+
+def test_the_gaps_under_a_second_are_the_first_bar_pale_left_of_one_second():
+    root = svg_of(charts.session_gaps(GAPS, 1800))
+    first = shapes(root, "rect", "bar")[0]
+    ticks = {e.text: float(e.get("x")) for e in shapes(root, "text", "tick")}
+    assert first.get("fill") == charts.PALE
+    assert float(first.get("x")) < ticks["<1 s"] < float(first.get("x")) + float(first.get("width")) < ticks["10 s"]

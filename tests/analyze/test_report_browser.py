@@ -118,3 +118,24 @@ def test_the_channels_screenshot_shows_channels_and_sources_by_ga4s_rules(page_o
     assert {"Direct", "Organic Search", "Paid Search", "Paid Social", "Email"} <= set(channels)
     assert len(pairs) == 10 and "(direct) / (none)" in pairs and "google / organic" in pairs
     assert 50_000 < path.stat().st_size < MAX_BYTES
+
+
+def test_the_email_screenshot_shows_the_kpi_cards_and_what_changed(browser, sample_report, screenshots):
+    import json
+
+    from clickstream.report import mail
+
+    summary = json.loads(Path(sample_report["report"]).with_name("summary.json").read_text())
+    message = mail.daily(mail.DayReport(summary, Path(sample_report["report"]).with_name("report.pdf")),
+                         "http://localhost:8080")
+    page = browser.new_page(viewport={"width": 700, "height": 500})
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.set_content(message.html, wait_until="load")
+    path = screenshots / "report-email.png"
+    size = save_screenshot(partial(page.screenshot, full_page=True), path)
+    cards = page.eval_on_selector_all("td[width='50%']", "cells => cells.length")
+    page.close()
+    assert cards == 7 and requests == []  # a card a KPI; nothing fetched (no image, no stylesheet)
+    assert size[0] == 700 and 700 < size[1] < 1400  # the whole email, taller than the viewport
+    assert 30_000 < path.stat().st_size < MAX_BYTES

@@ -48,8 +48,9 @@ def test_tasks_run_in_stage_order(dag):
         "load": ["transform"],
         "transform": ["analyze"],
         "analyze": ["monitor"],
-        "monitor": ["publish"],
+        "monitor": ["deliver", "publish"],
         "publish": [],
+        "deliver": [],
     }
 
 
@@ -100,14 +101,15 @@ def test_the_retry_delay_is_two_minutes_by_default(dag):
 def test_warehouse_tasks_share_the_single_slot_pool_and_validate_runs_outside_it(dag):
     warehouse_stages = ("load", "transform", "analyze", "monitor", "publish")
     assert {task.task_id: task.pool for task in dag.tasks} == {
-        "validate": "default_pool", **dict.fromkeys(warehouse_stages, "clickstream_warehouse")}
+        "validate": "default_pool", **dict.fromkeys(warehouse_stages, "clickstream_warehouse"),
+        "deliver": "default_pool"}  # deliver reads the report's files only
 
 
 def test_warehouse_tasks_go_to_the_warehouse_queue_and_validate_to_the_default_one(dag):
     # "default": Airflow's [operators] default_queue, the queue of the compose stack's airflow-worker.
     warehouse_stages = ("load", "transform", "analyze", "monitor", "publish")  # publish reads the warehouse
     assert {task.task_id: task.queue for task in dag.tasks} == {
-        "validate": "default", **dict.fromkeys(warehouse_stages, "warehouse")}
+        "validate": "default", **dict.fromkeys(warehouse_stages, "warehouse"), "deliver": "default"}
 
 
 def test_dag_is_tagged_and_documented(dag):

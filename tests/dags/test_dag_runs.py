@@ -20,7 +20,8 @@ from clickstream.warehouse import connect
 pytestmark = pytest.mark.slow
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 DAY = date(2025, 2, 23)
-TASKS = ["validate", "load", "transform", "analyze", "monitor", "publish"]
+TASKS = ["validate", "load", "transform", "analyze", "monitor", "publish", "deliver"]
+STAKEHOLDERS = "founder@example.com"
 ONCALL = "oncall@example.com"
 
 
@@ -68,6 +69,20 @@ def test_a_day_of_sample_data_runs_green_and_sends_no_email(run_dag):
     with connect(run_dag.data_dir / "warehouse.duckdb", read_only=True) as con:
         sessions = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
     assert published_rows(run_dag.data_dir, "sessions") == sessions > 0  # the publish task's Iceberg table
+
+
+def test_a_green_day_emails_its_report_with_the_pdf_to_the_stakeholders_once(run_dag, monkeypatch):
+    monkeypatch.setenv("CLICKSTREAM_REPORT_EMAILS", STAKEHOLDERS)
+    generate(run_dag.data_dir, DAY, 2, events_per_day=500, seed=3, truth=False)
+    state, tasks, emails = run_dag()
+    assert (state, tasks["deliver"]) == ("success", "success")
+    (recipients, message), = emails
+    assert recipients == [STAKEHOLDERS]
+    assert message["Subject"].startswith("[clickstream] Report for Sun 23 Feb 2025: sessions ")
+    (attachment,) = [part for part in message.walk() if part.get_content_type() == "application/pdf"]
+    assert attachment.get_filename() == f"clickstream-report-{DAY}.pdf"
+    assert attachment.get_payload(decode=True) == (run_dag.data_dir / "reports" / str(DAY) / "report.pdf").read_bytes()
+    assert run_dag()[2] == []  # the same day again, the same figures: no second email
 
 
 def published_rows(data_dir: Path, table: str) -> int:

@@ -344,7 +344,7 @@ def test_a_setting_left_out_of_env_is_left_out_of_the_containers():
     assert "CLICKSTREAM_MAX_QUARANTINE_RATE" not in container_environment(worker, without)
 
 
-def test_a_fresh_env_gives_the_containers_the_defaults_but_the_paths_and_the_oncall_address(monkeypatch):
+def test_a_fresh_env_gives_the_containers_the_defaults_but_the_paths_and_the_two_mail_addresses(monkeypatch):
     defaults = Settings(_env_file=None).model_dump()
     dot_env = example_env()
     for name, value in container_environment(compose(dot_env)["services"]["airflow-worker"], dot_env).items():
@@ -353,4 +353,4 @@ def test_a_fresh_env_gives_the_containers_the_defaults_but_the_paths_and_the_onc
     in_container = Settings(_env_file=None).model_dump()
     changed = {field: str(value) for field, value in in_container.items() if value != defaults[field]}
     assert changed == {"data_dir": DATA, "warehouse_dir": WAREHOUSE, "iceberg_catalog_uri": CATALOG_URI,
-                       "alert_emails": "data-oncall@example.com"}
+                       "alert_emails": "data-oncall@example.com", "report_emails": "stakeholders@example.com"}

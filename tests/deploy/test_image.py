@@ -75,3 +75,23 @@ def test_constraints_pin_every_package_the_project_needs_at_a_version_its_depend
             rejected.append(f"{dependent} needs {requirement}, constraints.txt pins {version}")
     assert sorted(unpinned) == []
     assert rejected == []
+
+
+def _pdf_packages_of_the_makefile() -> list[str]:
+    return re.search(r"^PDF_PACKAGES := (.+)$", (ROOT / "Makefile").read_text(), re.M)[1].split()
+
+
+def test_the_image_installs_the_pdf_renderers_libraries_as_root_unless_the_base_has_them():
+    instructions = dockerfile_instructions()
+    (index,) = [i for i, (keyword, arguments) in enumerate(instructions)
+                if keyword == "RUN" and "apt-get install" in arguments]
+    arguments = instructions[index][1]
+    listed = re.search(r"for package in ([^;]+); do", arguments)[1].split()
+    assert listed == _pdf_packages_of_the_makefile()
+    assert "dpkg-query" in arguments and 'if [ -n "$missing" ]' in arguments  # skipped when all are there
+    assert [arguments for keyword, arguments in instructions[:index] if keyword == "USER"][-1:] == ["root"]
+
+
+def test_the_ci_base_image_has_the_pdf_renderers_libraries_so_the_image_needs_no_package_index():
+    packages = re.search(r"^PACKAGES=(\S+)$", (ROOT / ".ci" / "docker" / "images").read_text(), re.M)[1].split(",")
+    assert set(_pdf_packages_of_the_makefile()) <= set(packages)

@@ -40,6 +40,7 @@ from smtp_sink import free_port
 from clickstream.local_airflow import DAG_ID
 from clickstream.pipeline import STAGES, WAREHOUSE_STAGES
 from clickstream.published import TABLES, asset_uri
+from clickstream.report import fmt
 from clickstream.settings import Settings
 
 pytestmark = [
@@ -349,10 +350,13 @@ def placed(instances: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str]]:
     return {task: (ti["queue"], ti["hostname"]) for task, ti in instances.items()}
 
 
+TASKS = (*STAGES, "deliver")  # deliver reads the report's files only: the default queue, as validate
+
+
 def expected_placement(validate_on: str, warehouse_on: str) -> dict[str, tuple[str, str]]:
-    """validate on the default queue's worker, every warehouse stage on the warehouse queue's."""
-    return {stage: (WAREHOUSE_QUEUE, warehouse_on) if stage in WAREHOUSE_STAGES else (DEFAULT_QUEUE, validate_on)
-            for stage in STAGES}
+    """validate and deliver on the default queue's worker, every warehouse stage on the warehouse queue's."""
+    return {task: (WAREHOUSE_QUEUE, warehouse_on) if task in WAREHOUSE_STAGES else (DEFAULT_QUEUE, validate_on)
+            for task in TASKS}
 
 
 def backfill(stack: Stack, api: httpx.Client, days: list[date]) -> list[dict[str, Any]]:
@@ -495,6 +499,20 @@ def test_3_the_report_is_served_to_signed_in_users_only(stack, api):
     assert outside.status_code == 404 and "root:" not in outside.text
 
 
+def test_3b_the_triggered_days_report_mail_with_its_pdf_is_in_mailpit_and_the_view_serves_the_pdf(stack, api):
+    subject = f"[clickstream] Report for {fmt.day(TRIGGERED)}: sessions "
+    mails = stack.wait(lambda: [mail for mail in stack.mails() if mail["Subject"].startswith(subject)], 120,
+                       "the report mail")
+    assert len(mails) == 1
+    assert [to["Address"] for to in mails[0]["To"]] == ["stakeholders@example.com"]
+    assert [(a["FileName"], a["ContentType"]) for a in mails[0]["Attachments"]] == [
+        (f"clickstream-report-{TRIGGERED}.pdf", "application/pdf")]
+    assert "What changed" in mails[0]["HTML"] and "What changed" in mails[0]["Text"]
+    pdf = api.get(f"/clickstream-reports/{TRIGGERED}/report.pdf")
+    assert (pdf.status_code, pdf.headers["content-type"], pdf.content[:5]) == (200, "application/pdf", b"%PDF-")
+    assert httpx.get(f"{stack.base_url}/clickstream-reports/{TRIGGERED}/report.pdf", timeout=30).status_code == 401
+
+
 def test_4_a_broken_day_fails_at_validate_without_retries_and_mails_the_oncall_once(stack, api):
     mails_before = len(stack.mails())
     response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns",
@@ -515,6 +533,7 @@ def test_4_a_broken_day_fails_at_validate_without_retries_and_mails_the_oncall_o
 
 
 def test_5_a_backfill_validates_on_one_worker_and_runs_the_warehouse_stages_on_the_other(stack, api, capsys):
+    mails_before = len(stack.mails())
     runs = backfill(stack, api, BACKFILL)
     assert sorted((logical_day(run), run["state"]) for run in runs) == [(day, "success") for day in BACKFILL], (
         "\n".join(failed_tasks(stack, api, run["dag_run_id"]) for run in runs))
@@ -527,6 +546,9 @@ def test_5_a_backfill_validates_on_one_worker_and_runs_the_warehouse_stages_on_t
     idle(stack, api)
     assert audited(stack, [run["dag_run_id"] for run in runs]) == {run["dag_run_id"]: [logical_day(run)]
                                                                     for run in runs}
+    new = stack.mails()[: len(stack.mails()) - mails_before]  # mailpit lists the newest first
+    assert [mail["Subject"] for mail in new] == [  # one digest for the range, no email a day
+        f"[clickstream] Reports for {fmt.span(BACKFILL[0], BACKFILL[-1])}: backfill digest of {len(BACKFILL)} days"]
 
 
 # Per day: rows and sums a table's copy must keep, read from the warehouse and from the published Iceberg table.
@@ -600,8 +622,8 @@ def test_7_two_workers_backfill_with_one_warehouse_writer_at_a_time(stack):
     default_workers = {container[:12] for container in stack.compose("ps", "--quiet", "airflow-worker").stdout.split()}
     warehouse_worker = stack.container("airflow-worker-warehouse")
     assert {(ti["task_id"], ti["queue"], ti["hostname"] in default_workers, ti["hostname"] == warehouse_worker)
-            for ti in instances} == {(stage, WAREHOUSE_QUEUE, False, True) if stage in WAREHOUSE_STAGES
-                                     else (stage, DEFAULT_QUEUE, True, False) for stage in STAGES}
+            for ti in instances} == {(task, WAREHOUSE_QUEUE, False, True) if task in WAREHOUSE_STAGES
+                                     else (task, DEFAULT_QUEUE, True, False) for task in TASKS}
     spans = sorted((ti["start_date"], ti["end_date"]) for ti in instances if ti["pool"] == "clickstream_warehouse")
     assert len(spans) == len(WAREHOUSE_STAGES) * len(SCALED_BACKFILL)
     overlapping = [(a, b) for a, b in zip(spans, spans[1:], strict=False) if b[0] < a[1]]

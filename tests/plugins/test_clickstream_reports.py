@@ -71,6 +71,19 @@ def test_a_report_is_served_as_html_that_may_only_be_framed_by_airflow(client):
     assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
 
 
+PDF = b"%PDF-1.7 a printed report"
+
+
+def test_a_reports_pdf_is_served_as_a_pdf_and_linked_from_the_index(client, reports):
+    (reports / "2025-03-08" / "report.pdf").write_bytes(PDF)
+    response = client.get("/2025-03-08/report.pdf")
+    assert (response.status_code, response.content) == (200, PDF)
+    assert response.headers["content-type"] == "application/pdf"
+    page = client.get("/").text
+    assert '<a href="/2025-03-08/report.pdf">PDF</a>' in page
+    assert '<a href="/2025-03-07/report.pdf">' not in page  # no PDF printed for that day
+
+
 def test_the_latest_markdown_is_served_as_markdown(client):
     response = client.get("/latest/report.md")
     assert (response.status_code, response.text) == (200, "# Report 2025-03-08\n")
@@ -219,6 +232,13 @@ def test_without_a_token_a_browser_is_sent_to_airflows_login(guarded):
 def test_the_ui_session_cookie_of_a_viewer_opens_a_report(guarded, airflow_auth):
     guarded.cookies.set("_token", airflow_auth("viewer"))
     assert guarded.get("/2025-03-08/report.html").status_code == 200
+
+
+def test_the_pdf_needs_the_same_login_as_the_page(guarded, airflow_auth, reports):
+    (reports / "2025-03-08" / "report.pdf").write_bytes(PDF)
+    assert guarded.get("/2025-03-08/report.pdf").status_code == 401
+    guarded.cookies.set("_token", airflow_auth("viewer"))
+    assert guarded.get("/2025-03-08/report.pdf").content == PDF
 
 
 def test_a_bearer_token_of_a_viewer_lists_the_reports(guarded, airflow_auth):

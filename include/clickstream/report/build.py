@@ -126,6 +126,7 @@ class Report:
     loads: Rows
     load_totals: dict[str, Any]
     quarantine_reasons: Rows
+    session_gaps: dict[str, Any]
     gates: dict[str, Rows]
     gate_failures: Rows
     watchdog_note: str
@@ -174,6 +175,19 @@ def _attribution_callouts(rows: Rows, limit: int = 3) -> list[dict[str, Any]]:
         callouts.append({"channel": row["channel"], "first_touch": row["first_touch"],
                          "last_touch": row["last_touch"], "difference": difference, "role": role})
     return callouts
+
+
+GAP_BINS = range(-1, 25)  # the bins of sql/report/session_gap_histogram.sql: under 1 s, then four a decade from 1 s
+
+
+def _session_gaps(summary: dict[str, Any], histogram: Rows, timeout_s: int) -> dict[str, Any]:
+    """The window's gaps between a client's events against the session timeout: counts, shares and every bin."""
+    counts = {row["bin"]: row["gaps"] for row in histogram}
+    gaps = summary["gaps"]
+    return {**summary, "timeout_s": timeout_s,
+            "share_below": summary["below_timeout"] / gaps if gaps else None,
+            "share_near": summary["near_timeout"] / gaps if gaps else None,
+            "bins": [{"bin": number, "gaps": counts.get(number, 0)} for number in GAP_BINS]}
 
 
 def _gates(rows: Rows) -> dict[str, Rows]:
@@ -231,7 +245,9 @@ def build(rows: dict[str, Rows], window: Window, run_id: str, generated_at: date
         attribution_callouts=_attribution_callouts(attribution),
         devices=devices, new_returning=rows["new_returning"], lead_velocity=velocity,
         landing_pages=rows["landing_pages"], loads=loads, load_totals=load_totals,
-        quarantine_reasons=rows["quarantine_reasons"], gates=gates, gate_failures=rows["gate_failures"],
+        quarantine_reasons=rows["quarantine_reasons"],
+        session_gaps=_session_gaps(rows["session_gaps"][0], rows["session_gap_histogram"], window.session_timeout_s),
+        gates=gates, gate_failures=rows["gate_failures"],
         watchdog_note=_watchdog_note(gates["watchdog"], window.day, run_id),
         lookback_days=lookback_days, half_life_days=half_life_days,
     )

@@ -9,6 +9,7 @@ for a narrower ``width`` (``HALF``), their panels one under the other, for the p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +29,19 @@ from clickstream.report.plot import (
     title,
     value_axis,
 )
-from clickstream.report.svg import INK, LABEL, TICK, TITLE, Drawing, compact_money, percent, text_width, thousands, wrap
+from clickstream.report.svg import (
+    AXIS,
+    INK,
+    LABEL,
+    TICK,
+    TITLE,
+    Drawing,
+    compact_money,
+    percent,
+    text_width,
+    thousands,
+    wrap,
+)
 
 # GA4's default channels: a hue per family, dark for paid and light for organic where both exist.
 CHANNEL_COLOURS = {
@@ -270,3 +283,40 @@ def loads(rows: Sequence[dict[str, Any]]) -> str | None:
     plan.draw(d, box)
     axis_title(d, box.x + width / 2, box.bottom + plan.height + 10, "Partition (UTC date)")
     return d.uri(box.bottom + plan.height + 20)
+
+
+# Where the session-gap chart labels its log axis: (seconds, label); 1 s, the first bin's edge, goes unlabelled beside
+# the bar of the gaps under a second.
+GAP_TICKS = ((10, "10 s"), (60, "1 min"), (600, "10 min"), (3600, "1 h"), (86400, "1 day"),
+             (604800, "1 week"))
+TIMEOUT = "#B91C1C"
+
+
+def session_gaps(bins: Sequence[dict[str, Any]], timeout_s: float) -> str | None:
+    """The gaps between a client's consecutive events on a log axis (four bins a decade from 1 s, the first slot
+    the gaps under a second), with the session timeout as a dashed line: the gaps left of it stay in a session."""
+    counts = [row["gaps"] for row in bins]
+    if not any(counts):
+        return None
+    scale = Scale.of(counts, thousands, integer=True)
+    left = scale.widest() + 10
+    box = Box(left, 30, HALF - left - 6, 140)
+    slot = box.width / len(bins)
+
+    def x_of(seconds: float) -> float:  # bin k (from 0) spans 10^(k/4) to 10^((k+1)/4) s; slot 0 is "under 1 s"
+        return box.x + slot * (1 + 4 * math.log10(seconds))
+
+    d = Drawing(HALF, f"Gaps between a client's consecutive events, log scale; the session timeout of "
+                      f"{fmt.seconds(timeout_s)} marked")
+    title(d, 0, 10, "Gaps between a client's events")
+    value_axis(d, box, scale, horizontal=False)
+    bars(d, box, [Series("Gaps", counts, [PALE] + [ACCENT] * (len(bins) - 1))], scale, horizontal=False, band=0.9)
+    for seconds, label in ((None, "<1 s"), *GAP_TICKS):
+        x = box.x + slot / 2 if seconds is None else x_of(seconds)
+        d.line(x, box.bottom, x, box.bottom + 4, stroke=AXIS, kind="axis")
+        d.text(x, box.bottom + 4 + TICK * 0.8, label, size=TICK, anchor="middle", kind="tick")
+    x = x_of(timeout_s)
+    d.line(x, box.y - 6, x, box.bottom, stroke=TIMEOUT, kind="timeout", dash="4 3", width=1.5)
+    d.text(x + 4, box.y - 2, f"timeout {fmt.seconds(timeout_s)}", size=TICK, fill=TIMEOUT, bold=True, kind="timeout")
+    axis_title(d, box.x + box.width / 2, box.bottom + TICK * 2 + 12, "Gap to the client's previous event (log scale)")
+    return d.uri(box.bottom + TICK * 2 + 22)

@@ -13,7 +13,8 @@ from clickstream.warehouse import SQL_DIR, data_version
 REPORT_SQL_DIR = SQL_DIR / "report"
 QUERIES = (
     "kpis", "daily", "funnel", "channels", "source_medium", "attribution", "devices", "new_returning", "lead_velocity",
-    "landing_pages", "loads", "quarantine_reasons", "gate_results", "gate_failures",
+    "landing_pages", "loads", "quarantine_reasons", "session_gaps", "session_gap_histogram", "gate_results",
+    "gate_failures",
 )
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 # Relations several queries read, defined on the connection before each query (cheap: a macro, no data).
@@ -22,11 +23,13 @@ SHARED_SQL = REPORT_SQL_DIR / "_window_facts.sql"
 
 @dataclass(frozen=True)
 class Window:
-    """The partition and the ``days`` trailing days ending at it, the period before, and the day a week earlier."""
+    """The partition and the ``days`` trailing days ending at it, the period before, and the day a week earlier;
+    with the session timeout, which the data-quality section checks against the window's gaps between events."""
 
     day: date
     days: int
     top_n: int = 10
+    session_timeout_s: int = 1800
 
     @property
     def start(self) -> date:
@@ -52,7 +55,8 @@ class Window:
 
     def parameters(self) -> dict[str, Any]:
         return {"day": self.day, "start": self.start, "end": self.day, "prev_start": self.prev_start,
-                "prev_end": self.prev_end, "compare_day": self.compare_day, "top_n": self.top_n}
+                "prev_end": self.prev_end, "compare_day": self.compare_day, "top_n": self.top_n,
+                "session_timeout_s": self.session_timeout_s}
 
 
 def _plain(value: Any) -> Any:

@@ -70,6 +70,17 @@ def hours(value: float | None) -> str:
     return f"{value / 24:.1f} days"
 
 
+def seconds(value: float | None) -> str:
+    """A duration given in seconds, in the unit a person would use: 45 s, 30 min, 1.5 h, 2.3 days."""
+    if value is None:
+        return DASH
+    if value < 60:
+        return f"{value:.0f} s"
+    if value < 3600:
+        return f"{value / 60:.0f} min"
+    return hours(value / 3600)
+
+
 def day(value: date) -> str:
     """Sat 8 Mar 2025."""
     return f"{value:%a} {value.day} {value:%b %Y}"

@@ -17,6 +17,7 @@ FILTERS = {
     "change": lambda current, previous: fmt.change_text(fmt.change(current, previous)),
     "points": fmt.points_text,
     "hours": fmt.hours,
+    "seconds": fmt.seconds,
     "day": fmt.day,
     "short_day": fmt.short_day,
     "channel_colour": charts.channel_colour,

@@ -104,8 +104,11 @@ class Drawing:
     def rect(self, x: float, y: float, width: float, height: float, fill: str, kind: str = "bar") -> None:
         self._elements.append(f"<rect {_attrs(class_=kind, x=x, y=y, width=width, height=height, fill=fill)}/>")
 
-    def line(self, x1: float, y1: float, x2: float, y2: float, stroke: str = GRID, kind: str = "grid") -> None:
-        self._elements.append(f"<line {_attrs(class_=kind, x1=x1, y1=y1, x2=x2, y2=y2, stroke=stroke)}/>")
+    def line(self, x1: float, y1: float, x2: float, y2: float, stroke: str = GRID, kind: str = "grid",
+             dash: str | None = None, width: float | None = None) -> None:
+        attributes = _attrs(class_=kind, x1=x1, y1=y1, x2=x2, y2=y2, stroke=stroke, stroke_dasharray=dash,
+                            stroke_width=width)
+        self._elements.append(f"<line {attributes}/>")
 
     def text(self, x: float, y: float, content: str, *, size: float = LABEL, anchor: str = "start",
              fill: str = TEXT, bold: bool = False, angle: float = 0, kind: str = "label") -> None:
