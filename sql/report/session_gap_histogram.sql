@@ -1,16 +1,8 @@
 -- Grain: one row per non-empty bin of the gaps between a client's consecutive non-bot events of the window (both
 -- events in it), on a log scale: bin k holds gaps from 10^(k/4) up to 10^((k+1)/4) seconds, four bins a decade from
 -- 1 s; bin -1 the gaps under a second (ties included), bin 24 those of 10^6 s (11.6 days) or more.
-with events as (
-    select client_id, event_at
-    from stg_events_base
-    where not is_bot
-      and event_date between cast($start as date) and cast($end as date)
-),
-
-gaps as (
-    select (epoch_us(event_at) - epoch_us(lag(event_at) over (partition by client_id order by event_at))) / 1e6 as gap_s
-    from events
+with gaps as (
+    select gap_s from event_gaps(cast($start as date), cast($end as date))
 )
 
 select

@@ -17,8 +17,9 @@ QUERIES = (
     "gate_failures",
 )
 _PARAMETER = re.compile(r"\$([a-z_]+)")
-# Relations several queries read, defined on the connection before each query (cheap: a macro, no data).
-SHARED_SQL = REPORT_SQL_DIR / "_window_facts.sql"
+# Relations several queries read (sql/report/_*.sql), defined on the connection before each query (cheap: macros,
+# no data).
+SHARED_SQL = sorted(REPORT_SQL_DIR.glob("_*.sql"))
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def _plain(value: Any) -> Any:
 def run_query(con: Any, name: str, window: Window) -> list[dict[str, Any]]:
     """Rows of ``sql/report/<name>.sql`` as dicts; only the parameters the query names are bound."""
     sql = (REPORT_SQL_DIR / f"{name}.sql").read_text()
-    con.execute(SHARED_SQL.read_text())
+    for shared in SHARED_SQL:
+        con.execute(shared.read_text())
     available = window.parameters()
     cursor = con.execute(sql, {key: available[key] for key in set(_PARAMETER.findall(sql))})
     columns = [column[0] for column in cursor.description]
