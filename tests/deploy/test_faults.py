@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -39,11 +38,13 @@ from test_stack import (
     audited,
     failed_tasks,
     fill_env,
+    for_the_module,
     generate_days,
     idle,
     logical_day,
     project_copy,
     task_instances,
+    up_with_api,
     wait_for_run,
     warehouse,
 )
@@ -79,22 +80,12 @@ def stack(tmp_path_factory, request) -> Iterator[Stack]:
     fired = datetime.now(UTC) - timedelta(hours=1)
     stack.edit_env({**FAULT_SETTINGS, "CLICKSTREAM_SCHEDULE": f'"{fired.minute} {fired.hour} * * *"'})
     generate_days(stack.data_dir)
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    stack.compose("down", "--volumes", "--remove-orphans", check=False)
-    try:
-        yield stack
-    finally:
-        if request.session.testsfailed:
-            stack.keep_logs()
-            print(f"\ncontainer logs kept in {ARTIFACTS}")
-        stack.compose("down", "--volumes", "--remove-orphans", check=False)
+    yield from for_the_module(stack, request)
 
 
 @pytest.fixture(scope="module")
 def api(stack) -> Iterator[httpx.Client]:
-    stack.compose("up", "--detach", "--wait", "--wait-timeout", "600", timeout=900)
-    with stack.api() as client:
-        yield client
+    yield from up_with_api(stack)
 
 
 @pytest.fixture(scope="module")

@@ -282,8 +282,14 @@ def stack(tmp_path_factory, request) -> Iterator[Stack]:
     stack = Stack(folder, free_port(), free_port(), free_port())
     stack.password = fill_env(folder, stack.web_port, stack.mail_port, stack.postgres_port)
     generate_days(stack.data_dir)
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # an earlier failed run's logs
-    stack.compose("down", "--volumes", "--remove-orphans", check=False)  # what an earlier, killed run left
+    yield from for_the_module(stack, request)
+
+
+def for_the_module(stack: Stack, request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """A module's stack fixture from a clean start (an earlier failed run's logs and an earlier killed run's
+    containers removed), taken down after the module, its containers' logs kept when a test failed."""
+    shutil.rmtree(stack.artifacts, ignore_errors=True)
+    stack.compose("down", "--volumes", "--remove-orphans", check=False)
     try:
         yield stack
     finally:
@@ -295,6 +301,11 @@ def stack(tmp_path_factory, request) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def api(stack) -> Iterator[httpx.Client]:
+    yield from up_with_api(stack)
+
+
+def up_with_api(stack: Stack) -> Iterator[httpx.Client]:
+    """A module's api fixture: the stack up and healthy, then a client of its REST API."""
     stack.compose("up", "--detach", "--wait", "--wait-timeout", "600", timeout=900)
     with stack.api() as client:
         yield client
