@@ -17,3 +17,16 @@ def sample_report(sample) -> dict:
     from clickstream.analyze import analyze_partition
 
     return analyze_partition(sample.settings, sample.last, RUN_ID)
+
+
+@pytest.fixture(scope="session")
+def delivered_report(tmp_path_factory) -> dict:
+    """The last partition's report as deliver prints and mails it, after monitor completed it with the watchdog's
+    verdict: in a warehouse of its own, so that ``sample_report`` stays the page analyze writes."""
+    from clickstream.analyze import analyze_partition
+    from clickstream.pipeline import run_stage
+
+    sample = build_sample(tmp_path_factory.mktemp("delivered-sample") / "data")
+    summary = analyze_partition(sample.settings, sample.last, RUN_ID)
+    run_stage("monitor", sample.settings, sample.last, RUN_ID)
+    return summary

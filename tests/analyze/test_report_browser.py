@@ -120,13 +120,14 @@ def test_the_channels_screenshot_shows_channels_and_sources_by_ga4s_rules(page_o
     assert 50_000 < path.stat().st_size < MAX_BYTES
 
 
-def test_the_email_screenshot_shows_the_kpi_cards_and_what_changed(browser, sample_report, screenshots):
+def test_the_email_screenshot_shows_the_kpi_cards_and_what_changed(browser, delivered_report, screenshots):
+    """Of the mail deliver sends: after the watchdog's verdict."""
     import json
 
     from clickstream.report import mail
 
-    summary = json.loads(Path(sample_report["report"]).with_name("summary.json").read_text())
-    message = mail.daily(mail.DayReport(summary, Path(sample_report["report"]).with_name("report.pdf")),
+    summary = json.loads(Path(delivered_report["report"]).with_name("summary.json").read_text())
+    message = mail.daily(mail.DayReport(summary, Path(delivered_report["report"]).with_name("report.pdf")),
                          "http://localhost:8080")
     page = browser.new_page(viewport={"width": 700, "height": 500})
     requests = []

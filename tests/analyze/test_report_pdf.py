@@ -73,8 +73,11 @@ def test_the_charts_are_vectors_not_pictures(pdf):
     assert listing.splitlines()[2:] == []  # a header of two lines, no image
 
 
-def test_the_picture_of_the_first_page_is_saved_for_the_readme(pdf, screenshots):
+def test_the_picture_of_the_first_page_is_saved_for_the_readme(delivered_report, screenshots, tmp_path):
+    """Of the PDF deliver attaches: the report with the watchdog's verdict."""
     from PIL import Image
+
+    pdf = render_pdf(Path(delivered_report["report"]), tmp_path / "report.pdf")
 
     path = screenshots / "report-pdf.png"
     raw = path.with_name(".report-pdf-raw")
