@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from clickstream import mail_ledger
+from clickstream.atomic import replace_with
 from clickstream.errors import DataError
 from clickstream.report import fmt, mail
 from clickstream.report.pdf import PDF_NAME, render_pdf
@@ -45,7 +46,8 @@ def ensure_pdf(settings: Settings, day: date) -> tuple[Path, bool]:
     """The day's report.pdf, printed from its report.html unless it is there; also in latest/ when latest/ shows
     the same report. (path, whether it was printed now)."""
     folder = settings.reports_dir / day.isoformat()
-    if not (folder / "report.html").is_file() or not _summary(folder):
+    summary = _summary(folder)
+    if not (folder / "report.html").is_file() or not summary:
         raise DataError(f"no report for partition {day}: run analyze and monitor for the day first")
     pdf = folder / PDF_NAME
     printed = not pdf.is_file()
@@ -53,10 +55,9 @@ def ensure_pdf(settings: Settings, day: date) -> tuple[Path, bool]:
         render_pdf(folder / "report.html", pdf)
     latest = settings.reports_dir / "latest"
     shown = _summary(latest)
-    if shown.get("partition_date") == day.isoformat() and shown.get("generated_at") == _summary(folder).get(
-            "generated_at") and not (latest / PDF_NAME).is_file():
-        shutil.copyfile(pdf, latest / f".{PDF_NAME}.tmp")
-        (latest / f".{PDF_NAME}.tmp").replace(latest / PDF_NAME)
+    if (shown.get("partition_date"), shown.get("generated_at")) == (day.isoformat(), summary.get("generated_at")) \
+            and not (latest / PDF_NAME).is_file():
+        replace_with(latest / PDF_NAME, lambda beside: shutil.copyfile(pdf, beside))
     return pdf, printed
 
 
