@@ -221,11 +221,16 @@ class Settings(BaseSettings):
 
     @property
     def alert_recipients(self) -> list[str]:
-        return [address.strip() for address in self.alert_emails.split(",") if address.strip()]
+        return _addresses(self.alert_emails)
 
     @property
     def report_recipients(self) -> list[str]:
-        return [address.strip() for address in self.report_emails.split(",") if address.strip()]
+        return _addresses(self.report_emails)
+
+
+def _addresses(comma_separated: str) -> list[str]:
+    """The addresses of a comma-separated recipients setting, blanks dropped."""
+    return [address.strip() for address in comma_separated.split(",") if address.strip()]
 
 
 def get_settings(**overrides: object) -> Settings:
