@@ -12,6 +12,9 @@ export CLICKSTREAM_DATA_DIR ?= $(CURDIR)/data
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# What test-deploy runs against the stack (test-faults: the fault scenarios only).
+DEPLOY_TESTS ?= tests/deploy/test_stack.py tests/deploy/test_faults.py
+
 # The Debian libraries WeasyPrint loads to print report.pdf (the Dockerfile installs the same list).
 PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation
 
@@ -54,14 +57,10 @@ test-deploy: $(STAMP) ## Start Docker, build the images, run the compose stack a
 	trap '.ci/docker/engine stop' EXIT; \
 	time .ci/docker/engine start && \
 	time .ci/docker/images && \
-	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider -v -x --durations=0 tests/deploy/test_stack.py \
-		tests/deploy/test_faults.py
+	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider -v -x --durations=0 $(DEPLOY_TESTS)
 
-test-faults: $(STAMP) ## Start Docker, build the images, run only the fault scenarios of the compose stack (root, Linux)
-	trap '.ci/docker/engine stop' EXIT; \
-	time .ci/docker/engine start && \
-	time .ci/docker/images && \
-	RUN_DEPLOY_TESTS=1 $(BIN)/pytest -p no:cacheprovider -v -x --durations=0 tests/deploy/test_faults.py
+test-faults: ## Start Docker, build the images, run only the fault scenarios of the compose stack (root, Linux)
+	@$(MAKE) --no-print-directory test-deploy DEPLOY_TESTS=tests/deploy/test_faults.py
 
 screenshots: $(STAMP) ## Retake the screenshots of README.md and docs/ into docs/images/ (Chromium, poppler, PostgreSQL)
 	@# The browser tests that check the report and the Airflow UI take them (tests/browser.py); the Airflow ones
