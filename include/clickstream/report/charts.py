@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from clickstream.report import fmt
+from clickstream.report import fmt, palette
 from clickstream.report.plot import (
     LINE,
     Box,
@@ -289,7 +289,7 @@ def loads(rows: Sequence[dict[str, Any]]) -> str | None:
 # the bar of the gaps under a second.
 GAP_TICKS = ((10, "10 s"), (60, "1 min"), (600, "10 min"), (3600, "1 h"), (86400, "1 day"),
              (604800, "1 week"))
-TIMEOUT = "#B91C1C"
+TIMEOUT = palette.BAD
 
 
 def session_gaps(bins: Sequence[dict[str, Any]], timeout_s: float) -> str | None:

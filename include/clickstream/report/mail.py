@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from clickstream.report import build, fmt
+from clickstream.report.palette import ACCENT, BAD, GOOD, INK, LINE, MUTED, PANEL, WARN
 
-INK, MUTED, LINE, PANEL, ACCENT = "#1f2937", "#6b7280", "#e5e7eb", "#f8fafc", "#1f5f9e"
-GOOD, BAD, WARN = "#047857", "#b91c1c", "#b45309"
 FONT = "font-family:Arial,Helvetica,sans-serif;"
 
 

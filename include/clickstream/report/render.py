@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from clickstream.report import build, charts, fmt
+from clickstream.report import build, charts, fmt, palette
 from clickstream.report.build import Report
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -41,7 +41,8 @@ def _environment(autoescape: bool):
         keep_trailing_newline=True,
     )
     environment.filters.update(FILTERS)
-    environment.globals.update(fmt=fmt, models=build.MODELS, dimensions=build.DIMENSIONS)
+    environment.globals.update(fmt=fmt, models=build.MODELS, dimensions=build.DIMENSIONS,
+                               palette=palette.CSS_VARIABLES)
     return environment
 
 
