@@ -74,7 +74,7 @@ MODEL_COLOURS = {
     "time_decay": "#C3A6D3",
     "last_non_direct": "#F6BE8A",
 }
-ACCENT, PALE = "#1F5F9E", "#9DBEDC"
+ACCENT, PALE = palette.ACCENT, "#9DBEDC"
 FUNNEL_COLOURS = (ACCENT, "#3F7FBF", "#6C9FD1", "#59A14F")
 LOAD_COLOURS = {"Loaded": PALE, "Quarantined": "#E15759", "Duplicates": "#EDC948"}
 WIDE, HALF = 960.0, 480.0  # the page's content column and half of it

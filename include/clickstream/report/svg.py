@@ -12,9 +12,9 @@ import base64
 import html
 import math
 
-from clickstream.report import fmt
+from clickstream.report import fmt, palette
 
-INK, TEXT, AXIS, GRID = "#1F2937", "#4B5563", "#9CA3AF", "#E5E7EB"
+INK, TEXT, AXIS, GRID = palette.INK, "#4B5563", "#9CA3AF", palette.LINE
 FONT_FAMILY = "Helvetica, Arial, 'Liberation Sans', Arimo, sans-serif"
 LABEL, TICK, TITLE = 12.0, 11.0, 13.0  # font sizes
 
